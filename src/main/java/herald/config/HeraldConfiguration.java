@@ -1,0 +1,35 @@
+package herald.config;
+
+import herald.web.ErrorResponses;
+import herald.web.HeraldErrorHandler;
+import java.time.Clock;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Application-wide pieces: the clock, the node's name and the HTTP error shape. */
+@Configuration(proxyBeanMethods = false)
+class HeraldConfiguration {
+
+  @Bean
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  @Bean
+  @Qualifier("nodeName")
+  String nodeName(NodeProperties node) {
+    return node.resolvedName();
+  }
+
+  @Bean
+  ErrorResponses errorResponses(JsonMapper json) {
+    return new ErrorResponses(json);
+  }
+
+  @Bean
+  HeraldErrorHandler heraldErrorHandler(ErrorResponses errors) {
+    return new HeraldErrorHandler(errors);
+  }
+}

@@ -1,0 +1,5 @@
+/** Application-wide wiring. */
+@NullMarked
+package herald.config;
+
+import org.jspecify.annotations.NullMarked;

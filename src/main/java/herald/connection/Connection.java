@@ -1,0 +1,25 @@
+package herald.connection;
+
+import herald.channel.ChannelName;
+import herald.channel.ClientInfo;
+import herald.channel.Publication;
+import herald.protocol.CloseCode;
+
+/**
+ * What a transport does with the events of one connection. Implementations queue to the
+ * connection's {@link OutboundQueue}; they are called from any thread and must not block.
+ */
+public interface Connection {
+
+  void deliver(Publication publication);
+
+  void joined(ChannelName channel, ClientInfo client);
+
+  void left(ChannelName channel, ClientInfo client);
+
+  /** The server removed the subscription to {@code channel} (backend API or permission change). */
+  void revoked(ChannelName channel, String reason);
+
+  /** Tells the client why, then ends the connection. Idempotent. */
+  void disconnect(CloseCode code, String reason);
+}

@@ -1,0 +1,56 @@
+package herald.engine;
+
+import herald.channel.ChannelName;
+import herald.channel.ClientInfo;
+import herald.channel.Publication;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The broker beneath the channel registry: it assigns offsets, keeps history and presence, and
+ * delivers publications to every node that subscribed to a channel.
+ *
+ * <p>Transports never see which engine runs; they reach it only through the registry and the API.
+ * All methods are cold: nothing happens until subscription. Failures to reach the engine signal
+ * {@link EngineUnavailableException}.
+ */
+public interface Engine {
+
+  /**
+   * Publishes {@code data} to {@code channel}: assigns the next offset, appends to the channel's
+   * history and delivers to every subscribed node, as one step.
+   *
+   * @param from the publishing user, or {@code null} for backend publications
+   * @return the publication as subscribers will see it; emits once
+   */
+  Mono<Publication> publish(ChannelName channel, JsonNode data, @Nullable String from);
+
+  /** Reads {@code channel}'s history and current position. Emits once. */
+  Mono<HistoryPage> history(ChannelName channel, HistoryQuery query);
+
+  /**
+   * Starts delivering {@code channel}'s publications and presence events to this node's listener.
+   * Completes once delivery is live: every publication accepted after completion is delivered.
+   */
+  Mono<Void> subscribe(ChannelName channel);
+
+  /** Stops delivering {@code channel} to this node. */
+  Mono<Void> unsubscribe(ChannelName channel);
+
+  /** Adds {@code client} to {@code channel}'s presence and announces the join where enabled. */
+  Mono<Void> join(ChannelName channel, ClientInfo client);
+
+  /** Removes {@code client} from {@code channel}'s presence and announces the leave where enabled. */
+  Mono<Void> leave(ChannelName channel, ClientInfo client);
+
+  /** The connections currently subscribed to {@code channel}, on every node. */
+  Mono<List<ClientInfo>> presence(ChannelName channel);
+
+  /**
+   * Sets the one listener that receives this node's deliveries. Called once, by the registry, before
+   * any subscription.
+   */
+  void attach(EngineListener listener);
+}

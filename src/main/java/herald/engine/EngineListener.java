@@ -1,0 +1,21 @@
+package herald.engine;
+
+import herald.channel.ChannelName;
+import herald.channel.ClientInfo;
+import herald.channel.Publication;
+
+/**
+ * Receives what the engine delivers to this node, for the channels the node subscribed to.
+ *
+ * <p>Methods are called on the engine's threads (the publishing thread for the in-memory engine,
+ * the Redis I/O thread for the Redis engine) and must not block. For each channel, publications
+ * arrive in offset order, one call at a time.
+ */
+public interface EngineListener {
+
+  void onPublication(Publication publication);
+
+  void onJoin(ChannelName channel, ClientInfo client);
+
+  void onLeave(ChannelName channel, ClientInfo client);
+}

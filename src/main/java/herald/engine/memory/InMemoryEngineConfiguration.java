@@ -1,0 +1,19 @@
+package herald.engine.memory;
+
+import herald.channel.ChannelOptionsResolver;
+import herald.engine.Engine;
+import herald.engine.EngineProperties;
+import java.time.Clock;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import reactor.core.scheduler.Schedulers;
+
+/** The in-memory engine: the default, when no Redis URL is configured. */
+@Configuration(proxyBeanMethods = false)
+class InMemoryEngineConfiguration {
+
+  @Bean(destroyMethod = "close")
+  Engine engine(ChannelOptionsResolver options, Clock clock, EngineProperties properties) {
+    return new InMemoryEngine(options, clock, properties.sweepInterval(), Schedulers.parallel());
+  }
+}

@@ -1,0 +1,32 @@
+package herald.protocol;
+
+/** The error codes of replies and of HTTP error bodies; each is also the HTTP status. */
+public enum ErrorCode {
+  /** The request is malformed: not JSON, wrong types, unknown op or field, bad channel name. */
+  BAD_REQUEST(400),
+  /** No token, or the token is invalid or expired. Get a new token, then retry. */
+  UNAUTHORIZED(401),
+  /** The token is valid but does not permit this channel or operation. Do not retry. */
+  FORBIDDEN(403),
+  /** The connection already holds a subscription to this channel. */
+  ALREADY_SUBSCRIBED(409),
+  /** The message is larger than the configured limit. */
+  TOO_LARGE(413),
+  /** Too many requests; slow down and retry later. */
+  RATE_LIMITED(429),
+  /** Something unexpected failed on the server; the request may be retried. */
+  INTERNAL(500),
+  /** The engine (Redis) is unavailable; retry after a short while. */
+  ENGINE_UNAVAILABLE(503);
+
+  private final int code;
+
+  ErrorCode(int code) {
+    this.code = code;
+  }
+
+  /** The numeric code, equal to the HTTP status used for the same error. */
+  public int code() {
+    return code;
+  }
+}

@@ -1,0 +1,85 @@
+package herald.registry;
+
+import herald.channel.ChannelName;
+import herald.channel.ClientInfo;
+import herald.channel.Publication;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import reactor.core.publisher.Mono;
+
+/**
+ * One channel on this node: its local subscriptions and the state of the node's single upstream
+ * subscription to the engine.
+ *
+ * <p>{@link #add}, {@link #remove} and {@link #isIdle} are only called inside the registry's
+ * per-channel {@code compute}, which serialises them; delivery iterates concurrently.
+ */
+final class ChannelHub {
+
+  private final ChannelName channel;
+  private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
+  private boolean upstreamWanted;
+  private Mono<Void> upstream = Mono.empty();
+
+  ChannelHub(ChannelName channel) {
+    this.channel = channel;
+  }
+
+  ChannelName channel() {
+    return channel;
+  }
+
+  /** Adds a subscription; returns true when the node must now subscribe upstream. */
+  boolean add(Subscription subscription) {
+    subscriptions.add(subscription);
+    boolean subscribeUpstream = !upstreamWanted;
+    upstreamWanted = true;
+    return subscribeUpstream;
+  }
+
+  /** Removes a subscription; returns true when the node must now unsubscribe upstream. */
+  boolean remove(Subscription subscription) {
+    boolean removed = subscriptions.remove(subscription);
+    boolean unsubscribeUpstream = removed && subscriptions.isEmpty() && upstreamWanted;
+    if (unsubscribeUpstream) {
+      upstreamWanted = false;
+    }
+    return unsubscribeUpstream;
+  }
+
+  /** The latest upstream operation; later operations chain after it so they apply in order. */
+  Mono<Void> upstream() {
+    return upstream;
+  }
+
+  void upstream(Mono<Void> latest) {
+    this.upstream = latest;
+  }
+
+  /** Whether the hub can be dropped: nobody holds it and {@code lastOperation} was the last one. */
+  boolean isIdle(Mono<Void> lastOperation) {
+    return subscriptions.isEmpty() && !upstreamWanted && upstream == lastOperation;
+  }
+
+  int size() {
+    return subscriptions.size();
+  }
+
+  void deliver(Publication publication) {
+    for (Subscription subscription : subscriptions) {
+      subscription.offer(publication);
+    }
+  }
+
+  void join(ClientInfo client) {
+    for (Subscription subscription : subscriptions) {
+      subscription.onJoin(client);
+    }
+  }
+
+  void leave(ClientInfo client) {
+    for (Subscription subscription : subscriptions) {
+      subscription.onLeave(client);
+    }
+  }
+}

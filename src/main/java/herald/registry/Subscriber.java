@@ -1,0 +1,27 @@
+package herald.registry;
+
+import herald.channel.ChannelName;
+import herald.channel.ClientInfo;
+import herald.channel.Publication;
+
+/**
+ * Where the registry delivers a subscription's messages: normally a connection's outbound queue.
+ *
+ * <p>Called on engine threads, possibly from several channels at once; implementations must be
+ * thread-safe and must not block. For one subscription, calls are serialised and publications come
+ * in offset order without gap or duplicate.
+ */
+public interface Subscriber {
+
+  void onPublication(Publication publication);
+
+  void onJoin(ChannelName channel, ClientInfo client);
+
+  void onLeave(ChannelName channel, ClientInfo client);
+
+  /**
+   * The subscription buffered more publications during recovery than the subscriber may queue. The
+   * subscriber is too slow and should be disconnected; no further publications follow.
+   */
+  void onOverflow(ChannelName channel);
+}

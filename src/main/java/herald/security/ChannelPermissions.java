@@ -1,0 +1,56 @@
+package herald.security;
+
+import herald.channel.ChannelName;
+import herald.channel.ChannelOptions;
+import herald.channel.ChannelOptionsResolver;
+import herald.protocol.HeraldException;
+import java.time.Clock;
+
+/**
+ * Decides whether a connection may subscribe or publish, against the token it holds right now. Every
+ * subscribe and every publish asks again.
+ */
+public final class ChannelPermissions {
+
+  private final ChannelOptionsResolver options;
+  private final Clock clock;
+
+  public ChannelPermissions(ChannelOptionsResolver options, Clock clock) {
+    this.options = options;
+    this.clock = clock;
+  }
+
+  /**
+   * @throws HeraldException 401 when the token expired, 403 when the channel is not permitted
+   */
+  public void checkSubscribe(Credentials credentials, ChannelName channel) {
+    checkNotExpired(credentials);
+    if (options.optionsFor(channel).anonymous() || credentials.maySubscribe(channel)) {
+      return;
+    }
+    throw credentials.anonymous()
+        ? HeraldException.unauthorized("a token is required to subscribe to " + channel)
+        : HeraldException.forbidden("not permitted to subscribe to " + channel);
+  }
+
+  /**
+   * @throws HeraldException 401 when the token expired, 403 when clients may not publish to the
+   *     channel
+   */
+  public void checkPublish(Credentials credentials, ChannelName channel) {
+    checkNotExpired(credentials);
+    ChannelOptions channelOptions = options.optionsFor(channel);
+    if (!channelOptions.clientPublish()) {
+      throw HeraldException.forbidden("clients may not publish to " + channel);
+    }
+    if (credentials.anonymous() || !credentials.mayPublish(channel)) {
+      throw HeraldException.forbidden("not permitted to publish to " + channel);
+    }
+  }
+
+  private void checkNotExpired(Credentials credentials) {
+    if (credentials.expired(clock.instant())) {
+      throw HeraldException.unauthorized("token expired");
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package herald.security;
+
+import herald.channel.ChannelName;
+import java.time.Instant;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Who a connection is and what its current token allows.
+ *
+ * @param user the token's {@code sub}, or {@link #ANONYMOUS_USER} for connections without a token
+ * @param subscribe patterns of channels the user may subscribe to
+ * @param publish patterns of channels the user may publish to
+ * @param expiresAt when the token expires; {@code null} when it never does
+ * @param anonymous whether the connection presented no token
+ */
+public record Credentials(
+    String user,
+    List<ChannelPattern> subscribe,
+    List<ChannelPattern> publish,
+    @Nullable Instant expiresAt,
+    boolean anonymous) {
+
+  /** The user id of connections without a token. */
+  public static final String ANONYMOUS_USER = "";
+
+  public Credentials {
+    subscribe = List.copyOf(subscribe);
+    publish = List.copyOf(publish);
+  }
+
+  /** A connection without a token: it may subscribe only in anonymous namespaces. */
+  public static Credentials anonymousUser() {
+    return new Credentials(ANONYMOUS_USER, List.of(), List.of(), null, true);
+  }
+
+  /**
+   * Insecure development mode without a token: everything is allowed, as the start-up warning says.
+   */
+  public static Credentials insecureDevelopment() {
+    List<ChannelPattern> all = List.of(new ChannelPattern("*"));
+    return new Credentials("anonymous", all, all, null, false);
+  }
+
+  boolean maySubscribe(ChannelName channel) {
+    return channel.isPersonalChannelOf(user) && !anonymous || matchesAny(subscribe, channel);
+  }
+
+  boolean mayPublish(ChannelName channel) {
+    return matchesAny(publish, channel);
+  }
+
+  public boolean expired(Instant now) {
+    return expiresAt != null && !now.isBefore(expiresAt);
+  }
+
+  private static boolean matchesAny(List<ChannelPattern> patterns, ChannelName channel) {
+    for (ChannelPattern pattern : patterns) {
+      if (pattern.matches(channel)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

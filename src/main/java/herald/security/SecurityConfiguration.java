@@ -1,0 +1,158 @@
+package herald.security;
+
+import herald.channel.ChannelOptionsResolver;
+import herald.protocol.ErrorCode;
+import herald.web.ErrorResponses;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.security.config.web.server.SecurityWebFiltersOrder;
+import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
+import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtClaimNames;
+import org.springframework.security.oauth2.jwt.JwtClaimValidator;
+import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
+import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
+import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
+import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
+import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
+import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
+
+/**
+ * Wires authentication: JWTs through Spring Security's reactive resource server for clients, the
+ * API key for backends, and the Origin check for WebSocket handshakes.
+ */
+@Configuration(proxyBeanMethods = false)
+class SecurityConfiguration {
+
+  private static final Logger log = LoggerFactory.getLogger(SecurityConfiguration.class);
+
+  @Bean
+  ReactiveJwtDecoder jwtDecoder(AuthProperties auth) {
+    OAuth2TokenValidator<Jwt> validator = validator(auth);
+    if (auth.hasHmacSecret()) {
+      var key =
+          new SecretKeySpec(
+              Objects.requireNonNull(auth.hmacSecret()).getBytes(StandardCharsets.UTF_8),
+              "HmacSHA256");
+      NimbusReactiveJwtDecoder decoder =
+          NimbusReactiveJwtDecoder.withSecretKey(key).macAlgorithm(MacAlgorithm.HS256).build();
+      decoder.setJwtValidator(validator);
+      return decoder;
+    }
+    if (auth.hasJwksUri()) {
+      NimbusReactiveJwtDecoder decoder =
+          NimbusReactiveJwtDecoder.withJwkSetUri(Objects.requireNonNull(auth.jwksUri()).toString())
+              .jwsAlgorithms(
+                  algorithms -> {
+                    algorithms.add(SignatureAlgorithm.RS256);
+                    algorithms.add(SignatureAlgorithm.ES256);
+                  })
+              .build();
+      decoder.setJwtValidator(validator);
+      return decoder;
+    }
+    log.warn(
+        "\n"
+            + "************************************************************************\n"
+            + "*  HERALD RUNS IN INSECURE DEVELOPMENT MODE                            *\n"
+            + "*  No herald.auth.hmac-secret (HERALD_AUTH_HMAC_SECRET) and no         *\n"
+            + "*  herald.auth.jwks-uri is set: token signatures are NOT verified and  *\n"
+            + "*  clients without a token may subscribe and publish anywhere.         *\n"
+            + "*  Never run it like this in production.                               *\n"
+            + "************************************************************************");
+    return new InsecureJwtDecoder(validator);
+  }
+
+  private static OAuth2TokenValidator<Jwt> validator(AuthProperties auth) {
+    List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
+    validators.add(new JwtTimestampValidator(Duration.ZERO));
+    validators.add(
+        new JwtClaimValidator<String>(JwtClaimNames.SUB, sub -> sub != null && !sub.isBlank()));
+    if (auth.requireExp()) {
+      validators.add(new JwtClaimValidator<Object>(JwtClaimNames.EXP, Objects::nonNull));
+    }
+    return new DelegatingOAuth2TokenValidator<>(validators);
+  }
+
+  @Bean
+  TokenVerifier tokenVerifier(ReactiveJwtDecoder decoder, AuthProperties auth) {
+    return new JwtTokenVerifier(decoder, auth.secure());
+  }
+
+  @Bean
+  ChannelPermissions channelPermissions(ChannelOptionsResolver options, Clock clock) {
+    return new ChannelPermissions(options, clock);
+  }
+
+  @Bean
+  OriginPolicy originPolicy(OriginProperties properties) {
+    return new OriginPolicy(properties);
+  }
+
+  /** The backend API: API key only, never a JWT. */
+  @Bean
+  @Order(1)
+  SecurityWebFilterChain apiSecurity(
+      ServerHttpSecurity http, ApiKeyProperties apiKey, ErrorResponses errors) {
+    return stateless(http)
+        .securityMatcher(ServerWebExchangeMatchers.pathMatchers("/api/**"))
+        .addFilterAt(new ApiKeyFilter(apiKey, errors), SecurityWebFiltersOrder.AUTHENTICATION)
+        .authorizeExchange(exchange -> exchange.anyExchange().permitAll())
+        .build();
+  }
+
+  /**
+   * Clients: a token, when present, must be valid (401 otherwise); whether one is required is up to
+   * the transport, since anonymous namespaces and the WebSocket {@code connect} frame need none.
+   */
+  @Bean
+  @Order(2)
+  SecurityWebFilterChain clientSecurity(
+      ServerHttpSecurity http,
+      ReactiveJwtDecoder decoder,
+      OriginPolicy originPolicy,
+      ErrorResponses errors) {
+    ServerAuthenticationEntryPoint unauthorized =
+        (exchange, e) ->
+            errors.write(exchange.getResponse(), ErrorCode.UNAUTHORIZED, "invalid token");
+    return stateless(http)
+        .addFilterBefore(
+            new PathFilter("/ws", new OriginFilter(originPolicy, errors)),
+            SecurityWebFiltersOrder.AUTHENTICATION)
+        .oauth2ResourceServer(
+            resourceServer ->
+                resourceServer
+                    .bearerTokenConverter(new BearerTokenConverter())
+                    .authenticationEntryPoint(unauthorized)
+                    .jwt(jwt -> jwt.jwtDecoder(decoder)))
+        .authorizeExchange(exchange -> exchange.anyExchange().permitAll())
+        .build();
+  }
+
+  private static ServerHttpSecurity stateless(ServerHttpSecurity http) {
+    return http.csrf(ServerHttpSecurity.CsrfSpec::disable)
+        .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
+        .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
+        .logout(ServerHttpSecurity.LogoutSpec::disable)
+        .anonymous(ServerHttpSecurity.AnonymousSpec::disable)
+        .requestCache(cache -> cache.disable())
+        .securityContextRepository(NoOpServerSecurityContextRepository.getInstance())
+        // SSE sets its own Cache-Control; the default no-store header would override nothing else.
+        .headers(headers -> headers.cache(ServerHttpSecurity.HeaderSpec.CacheSpec::disable));
+  }
+}

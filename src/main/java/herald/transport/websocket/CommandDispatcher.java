@@ -1,0 +1,220 @@
+package herald.transport.websocket;
+
+import herald.connection.ClientSession;
+import herald.connection.ClientSessions;
+import herald.engine.HistoryPage;
+import herald.engine.HistoryQuery;
+import herald.protocol.CloseCode;
+import herald.protocol.Command;
+import herald.protocol.ErrorCode;
+import herald.protocol.HeraldException;
+import herald.protocol.Reply;
+import herald.security.Credentials;
+import herald.security.TokenVerifier;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Carries out one connection's commands, in order, and queues exactly one reply for each. Failures
+ * become error replies here; a failing command never ends the connection.
+ */
+final class CommandDispatcher {
+
+  private static final Logger log = LoggerFactory.getLogger(CommandDispatcher.class);
+
+  private final ClientSession client;
+  private final WebSocketConnection connection;
+  private final ClientSessions sessions;
+  private final TokenVerifier tokens;
+  private final JsonMapper json;
+  private final long maxMessageSize;
+  private final Clock clock;
+  private volatile boolean connected;
+  private boolean connectFrameSeen;
+
+  CommandDispatcher(
+      ClientSession client,
+      WebSocketConnection connection,
+      ClientSessions sessions,
+      TokenVerifier tokens,
+      JsonMapper json,
+      long maxMessageSize,
+      Clock clock,
+      boolean connected) {
+    this.client = client;
+    this.connection = connection;
+    this.sessions = sessions;
+    this.tokens = tokens;
+    this.json = json;
+    this.maxMessageSize = maxMessageSize;
+    this.clock = clock;
+    this.connected = connected;
+  }
+
+  /** Whether the connection is authenticated (by its handshake or a {@code connect} frame). */
+  boolean connected() {
+    return connected;
+  }
+
+  /** Runs {@code command} and queues its reply. Never fails. */
+  Mono<Void> dispatch(Command command) {
+    return Mono.defer(() -> route(command))
+        .onErrorResume(error -> replyError(command.id(), error));
+  }
+
+  private Mono<Void> route(Command command) {
+    if (command instanceof Command.Invalid invalid) {
+      return reply(Reply.error(invalid.id(), invalid.code(), invalid.message()));
+    }
+    if (command instanceof Command.Connect connect) {
+      return connect(connect);
+    }
+    if (!connected) {
+      throw HeraldException.unauthorized("send connect first");
+    }
+    if (command instanceof Command.Subscribe subscribe) {
+      return subscribe(subscribe);
+    }
+    if (command instanceof Command.Unsubscribe unsubscribe) {
+      return client.unsubscribe(unsubscribe.channel()).then(reply(ok(command, new Reply.Empty())));
+    }
+    if (command instanceof Command.Publish publish) {
+      return publish(publish);
+    }
+    if (command instanceof Command.History history) {
+      return history(history);
+    }
+    if (command instanceof Command.Presence presence) {
+      return client
+          .presence(presence.channel())
+          .flatMap(clients -> reply(ok(command, new Reply.PresenceResult(clients))));
+    }
+    if (command instanceof Command.Refresh refresh) {
+      return refresh(refresh);
+    }
+    if (command instanceof Command.Ping) {
+      return reply(ok(command, new Reply.Empty()));
+    }
+    throw new IllegalStateException("unhandled command " + command.getClass().getSimpleName());
+  }
+
+  private Mono<Void> connect(Command.Connect connect) {
+    if (connectFrameSeen) {
+      throw HeraldException.badRequest("already connected");
+    }
+    connectFrameSeen = true;
+    return credentialsFor(connect.token())
+        .doOnNext(
+            credentials -> {
+              client.credentials(credentials);
+              sessions.index(client, credentials);
+              connected = true;
+            })
+        .flatMap(
+            credentials ->
+                reply(
+                    ok(
+                        connect,
+                        new Reply.Connected(
+                            client.id(), sessions.nodeName(), ttl(credentials)))))
+        .onErrorResume(
+            HeraldException.class,
+            error -> refuseConnect(connect.id(), error));
+  }
+
+  private Mono<Credentials> credentialsFor(@Nullable String token) {
+    if (token != null) {
+      return tokens.verify(token);
+    }
+    if (connected) {
+      return Mono.just(client.credentials());
+    }
+    return Mono.just(
+        tokens.secure() ? Credentials.anonymousUser() : Credentials.insecureDevelopment());
+  }
+
+  private Mono<Void> refuseConnect(long id, HeraldException error) {
+    Mono<Void> replied = reply(Reply.error(id, error.code(), error.getMessage()));
+    if (error.code() == ErrorCode.UNAUTHORIZED && !connected) {
+      return replied.then(
+          Mono.fromRunnable(() -> connection.disconnect(CloseCode.UNAUTHORIZED, "invalid token")));
+    }
+    return replied;
+  }
+
+  private Mono<Void> subscribe(Command.Subscribe subscribe) {
+    return client.subscribe(
+        subscribe.channel(),
+        subscribe.since(),
+        recovery ->
+            connection.reply(
+                ok(
+                    subscribe,
+                    new Reply.Subscribed(
+                        recovery.latest().epoch(),
+                        recovery.latest().offset(),
+                        recovery.recovered()))));
+  }
+
+  private Mono<Void> publish(Command.Publish publish) {
+    if (json.writeValueAsBytes(publish.data()).length > maxMessageSize) {
+      throw HeraldException.tooLarge("data is larger than " + maxMessageSize + " bytes");
+    }
+    return client
+        .publish(publish.channel(), publish.data())
+        .flatMap(publication -> reply(ok(publish, new Reply.Published(publication.offset()))));
+  }
+
+  private Mono<Void> history(Command.History history) {
+    int limit = history.limit() == null ? HistoryQuery.ALL : history.limit();
+    return client
+        .history(history.channel(), new HistoryQuery(history.since(), limit))
+        .flatMap(page -> reply(ok(history, historyResult(page))));
+  }
+
+  private static Reply.HistoryResult historyResult(HistoryPage page) {
+    return new Reply.HistoryResult(
+        page.publications(), page.latest().offset(), page.latest().epoch(), page.recovered());
+  }
+
+  private Mono<Void> refresh(Command.Refresh refresh) {
+    return tokens
+        .verify(refresh.token())
+        .doOnNext(client::credentials)
+        .flatMap(credentials -> reply(ok(refresh, new Reply.Refreshed(ttl(credentials)))));
+  }
+
+  private @Nullable Long ttl(Credentials credentials) {
+    Instant expiresAt = credentials.expiresAt();
+    if (expiresAt == null) {
+      return null;
+    }
+    Duration left = Duration.between(clock.instant(), expiresAt);
+    return Math.max(0, (left.toMillis() + 999) / 1000);
+  }
+
+  private static Reply ok(Command command, Reply.Result result) {
+    return Reply.ok(command.id(), result);
+  }
+
+  private Mono<Void> reply(Reply reply) {
+    return Mono.fromRunnable(() -> connection.reply(reply));
+  }
+
+  private Mono<Void> replyError(long id, Throwable error) {
+    if (error instanceof HeraldException herald) {
+      return reply(Reply.error(id, herald.code(), herald.getMessage()));
+    }
+    if (error instanceof IllegalArgumentException) {
+      return reply(Reply.error(id, ErrorCode.BAD_REQUEST, "bad request"));
+    }
+    log.error("client={} command failed", client.id(), error);
+    return reply(Reply.error(id, ErrorCode.INTERNAL, "internal error"));
+  }
+}

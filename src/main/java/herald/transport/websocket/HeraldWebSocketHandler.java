@@ -1,0 +1,236 @@
+package herald.transport.websocket;
+
+import herald.config.LimitProperties;
+import herald.connection.ClientSession;
+import herald.connection.ClientSessions;
+import herald.protocol.CloseCode;
+import herald.protocol.Command;
+import herald.protocol.FrameCodec;
+import herald.protocol.HeraldException;
+import herald.protocol.ServerFrame;
+import herald.security.Credentials;
+import herald.security.JwtCredentials;
+import herald.security.TokenVerifier;
+import java.security.Principal;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+import org.springframework.web.reactive.socket.CloseStatus;
+import org.springframework.web.reactive.socket.WebSocketHandler;
+import org.springframework.web.reactive.socket.WebSocketMessage;
+import org.springframework.web.reactive.socket.WebSocketSession;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code GET /ws}: one WebSocket connection from handshake to close.
+ *
+ * <p>Inbound frames are decoded and dispatched one at a time, in order; outbound frames come from
+ * the connection's bounded queue, encoded by the negotiated codec (publications once per codec, the
+ * same bytes for every subscriber), merged with pings and the connection's deadlines.
+ */
+final class HeraldWebSocketHandler implements WebSocketHandler {
+
+  private static final Logger log = LoggerFactory.getLogger(HeraldWebSocketHandler.class);
+
+  private final Map<String, FrameCodec> codecs;
+  private final FrameCodec defaultCodec;
+  private final ClientSessions sessions;
+  private final TokenVerifier tokens;
+  private final JsonMapper json;
+  private final LimitProperties limits;
+  private final WebSocketProperties properties;
+  private final Clock clock;
+  private final Scheduler timers;
+
+  HeraldWebSocketHandler(
+      List<FrameCodec> codecs,
+      ClientSessions sessions,
+      TokenVerifier tokens,
+      JsonMapper json,
+      LimitProperties limits,
+      WebSocketProperties properties,
+      Clock clock,
+      Scheduler timers) {
+    this.codecs =
+        codecs.stream().collect(Collectors.toMap(FrameCodec::subprotocol, Function.identity()));
+    this.defaultCodec = codecs.get(0);
+    this.sessions = sessions;
+    this.tokens = tokens;
+    this.json = json;
+    this.limits = limits;
+    this.properties = properties;
+    this.clock = clock;
+    this.timers = timers;
+  }
+
+  @Override
+  public List<String> getSubProtocols() {
+    return List.copyOf(codecs.keySet());
+  }
+
+  @Override
+  public Mono<Void> handle(WebSocketSession session) {
+    return session
+        .getHandshakeInfo()
+        .getPrincipal()
+        .map(HeraldWebSocketHandler::credentialsOf)
+        .map(credentials -> open(session, credentials, true))
+        .switchIfEmpty(Mono.fromSupplier(() -> openWithoutToken(session)))
+        .flatMap(opened -> opened)
+        .onErrorResume(HeraldException.class, error -> refuse(session, error));
+  }
+
+  private static Credentials credentialsOf(Principal principal) {
+    if (principal instanceof JwtAuthenticationToken jwt) {
+      return JwtCredentials.from(jwt.getToken());
+    }
+    throw HeraldException.unauthorized("unsupported authentication");
+  }
+
+  private Mono<Void> openWithoutToken(WebSocketSession session) {
+    return tokens.secure()
+        ? open(session, Credentials.anonymousUser(), false)
+        : open(session, Credentials.insecureDevelopment(), true);
+  }
+
+  private Mono<Void> refuse(WebSocketSession session, HeraldException error) {
+    log.warn("session={} refused code={}", session.getId(), error.code().code());
+    CloseCode code =
+        switch (error.code()) {
+          case RATE_LIMITED -> CloseCode.RATE_LIMIT_EXCEEDED;
+          case UNAUTHORIZED -> CloseCode.UNAUTHORIZED;
+          default -> CloseCode.FORBIDDEN;
+        };
+    return session.close(new CloseStatus(code.code(), error.getMessage()));
+  }
+
+  private Mono<Void> open(WebSocketSession session, Credentials credentials, boolean connected) {
+    FrameCodec codec = codecFor(session);
+    WebSocketConnection connection = new WebSocketConnection(limits.outboundQueue());
+    ClientSession client = sessions.open("websocket", credentials, connection);
+    CommandDispatcher dispatcher =
+        new CommandDispatcher(
+            client,
+            connection,
+            sessions,
+            tokens,
+            json,
+            limits.maxMessageSize().toBytes(),
+            clock,
+            connected);
+    Liveness liveness = new Liveness(clock);
+
+    Mono<Void> inbound =
+        session
+            .receive()
+            .doOnNext(message -> liveness.seen())
+            .filter(message -> isData(message))
+            .mapNotNull(message -> decode(codec, message, connection))
+            .concatMap(dispatcher::dispatch)
+            .then()
+            .doFinally(signal -> connection.terminate());
+
+    Flux<WebSocketMessage> frames =
+        connection
+            .queue()
+            .items()
+            .map(frame -> encode(session, codec, frame))
+            .mergeWith(deadlines(session, client, connection, dispatcher, liveness))
+            .takeUntilOther(connection.aborted());
+
+    Mono<Void> outbound =
+        session.send(frames).then(Mono.defer(() -> session.close(connection.closeStatus())));
+
+    return Mono.when(inbound, outbound)
+        .onErrorResume(error -> Mono.empty())
+        .doFinally(signal -> releaseQuietly(client));
+  }
+
+  /**
+   * The timers of a connection: pings (closing it after the ping timeout), the connect deadline and
+   * token expiry. Emits only pings; ends when the connection ends.
+   */
+  private Flux<WebSocketMessage> deadlines(
+      WebSocketSession session,
+      ClientSession client,
+      WebSocketConnection connection,
+      CommandDispatcher dispatcher,
+      Liveness liveness) {
+    Flux<WebSocketMessage> pings =
+        Flux.interval(properties.pingInterval(), timers)
+            .onBackpressureDrop()
+            .filter(tick -> checkAlive(liveness, connection))
+            .map(tick -> session.pingMessage(factory -> factory.wrap(new byte[0])));
+    Mono<Void> connectDeadline =
+        Mono.delay(properties.connectTimeout(), timers)
+            .filter(tick -> !dispatcher.connected())
+            .doOnNext(tick -> connection.disconnect(CloseCode.UNAUTHORIZED, "connect timeout"))
+            .then();
+    Mono<Void> expiry =
+        client
+            .expiry(timers)
+            .doOnSuccess(done -> connection.disconnect(CloseCode.UNAUTHORIZED, "token expired"));
+    return Flux.merge(pings, connectDeadline.then(Mono.empty()), expiry.then(Mono.empty()))
+        .takeUntilOther(connection.ended());
+  }
+
+  private boolean checkAlive(Liveness liveness, WebSocketConnection connection) {
+    if (liveness.silentFor().compareTo(properties.pingTimeout()) >= 0) {
+      connection.disconnect(CloseCode.GOING_AWAY, "ping timeout");
+      return false;
+    }
+    return true;
+  }
+
+  private static boolean isData(WebSocketMessage message) {
+    WebSocketMessage.Type type = message.getType();
+    return type == WebSocketMessage.Type.TEXT || type == WebSocketMessage.Type.BINARY;
+  }
+
+  /** Decodes a frame; a frame of the wrong kind for the subprotocol closes with 4400 instead. */
+  private static @Nullable Command decode(
+      FrameCodec codec, WebSocketMessage message, WebSocketConnection connection) {
+    boolean binary = message.getType() == WebSocketMessage.Type.BINARY;
+    if (binary != codec.binary()) {
+      connection.disconnect(
+          CloseCode.PROTOCOL_VIOLATION,
+          (binary ? "binary" : "text") + " frames are not allowed on " + codec.subprotocol());
+      return null;
+    }
+    DataBuffer payload = message.getPayload();
+    byte[] bytes = new byte[payload.readableByteCount()];
+    payload.read(bytes);
+    return codec.decode(bytes);
+  }
+
+  private static WebSocketMessage encode(
+      WebSocketSession session, FrameCodec codec, ServerFrame frame) {
+    DataBuffer payload = session.bufferFactory().wrap(codec.encode(frame));
+    return new WebSocketMessage(
+        codec.binary() ? WebSocketMessage.Type.BINARY : WebSocketMessage.Type.TEXT, payload);
+  }
+
+  private FrameCodec codecFor(WebSocketSession session) {
+    String negotiated = session.getHandshakeInfo().getSubProtocol();
+    return negotiated == null ? defaultCodec : codecs.getOrDefault(negotiated, defaultCodec);
+  }
+
+  private static void releaseQuietly(ClientSession client) {
+    // Runs on every terminal signal, including cancel, where nobody would subscribe to the release.
+    client
+        .close()
+        .subscribe(
+            done -> {},
+            error -> log.warn("client={} release failed: {}", client.id(), error.toString()));
+  }
+}

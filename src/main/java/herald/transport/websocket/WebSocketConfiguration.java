@@ -1,0 +1,69 @@
+package herald.transport.websocket;
+
+import herald.config.LimitProperties;
+import herald.connection.ClientSessions;
+import herald.protocol.FrameCodec;
+import herald.protocol.JsonFrameCodec;
+import herald.security.TokenVerifier;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
+import org.springframework.web.reactive.socket.server.WebSocketService;
+import org.springframework.web.reactive.socket.server.support.HandshakeWebSocketService;
+import org.springframework.web.reactive.socket.server.support.WebSocketHandlerAdapter;
+import org.springframework.web.reactive.socket.server.upgrade.ReactorNettyRequestUpgradeStrategy;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.http.server.WebsocketServerSpec;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Maps {@code /ws} to the WebSocket handler, with frame size and compression from settings. */
+@Configuration(proxyBeanMethods = false)
+class WebSocketConfiguration {
+
+  @Bean
+  JsonFrameCodec jsonFrameCodec() {
+    return new JsonFrameCodec();
+  }
+
+  @Bean
+  HandlerMapping webSocketMapping(
+      List<FrameCodec> codecs,
+      ClientSessions sessions,
+      TokenVerifier tokens,
+      JsonMapper json,
+      LimitProperties limits,
+      WebSocketProperties properties,
+      Clock clock) {
+    List<FrameCodec> ordered =
+        codecs.stream()
+            .sorted((a, b) -> a instanceof JsonFrameCodec ? -1 : b instanceof JsonFrameCodec ? 1 : 0)
+            .toList();
+    var handler =
+        new HeraldWebSocketHandler(
+            ordered, sessions, tokens, json, limits, properties, clock, Schedulers.parallel());
+    return new SimpleUrlHandlerMapping(Map.of("/ws", handler), Ordered.HIGHEST_PRECEDENCE);
+  }
+
+  @Bean
+  WebSocketHandlerAdapter webSocketHandlerAdapter(WebSocketService service) {
+    return new WebSocketHandlerAdapter(service);
+  }
+
+  @Bean
+  WebSocketService webSocketService(LimitProperties limits, WebSocketProperties properties) {
+    int maxFrame = (int) Math.min(Integer.MAX_VALUE, limits.maxMessageSize().toBytes());
+    var strategy =
+        new ReactorNettyRequestUpgradeStrategy(
+            () ->
+                WebsocketServerSpec.builder()
+                    .maxFramePayloadLength(maxFrame)
+                    .compress(properties.permessageDeflate())
+                    .handlePing(false));
+    return new HandshakeWebSocketService(strategy);
+  }
+}

@@ -1,0 +1,105 @@
+package herald.transport.websocket;
+
+import herald.channel.ChannelName;
+import herald.channel.ClientInfo;
+import herald.channel.Publication;
+import herald.connection.Connection;
+import herald.connection.OutboundQueue;
+import herald.protocol.CloseCode;
+import herald.protocol.Push;
+import herald.protocol.Reply;
+import herald.protocol.ServerFrame;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+import org.springframework.web.reactive.socket.CloseStatus;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * The WebSocket side of one connection: queues frames for the writer and decides how the
+ * connection ends. A full queue means a slow consumer: it is closed with 4008 at once, without
+ * draining what it could not read.
+ */
+final class WebSocketConnection implements Connection {
+
+  private final OutboundQueue<ServerFrame> queue;
+  private final AtomicReference<@Nullable CloseStatus> closeStatus = new AtomicReference<>();
+  private final Sinks.Empty<Void> ended = Sinks.empty();
+  private final Sinks.Empty<Void> aborted = Sinks.empty();
+
+  WebSocketConnection(int queueCapacity) {
+    this.queue = new OutboundQueue<>(queueCapacity);
+  }
+
+  OutboundQueue<ServerFrame> queue() {
+    return queue;
+  }
+
+  void reply(Reply reply) {
+    send(reply);
+  }
+
+  @Override
+  public void deliver(Publication publication) {
+    send(new Push.Message(publication));
+  }
+
+  @Override
+  public void joined(ChannelName channel, ClientInfo client) {
+    send(new Push.Join(channel, client));
+  }
+
+  @Override
+  public void left(ChannelName channel, ClientInfo client) {
+    send(new Push.Leave(channel, client));
+  }
+
+  @Override
+  public void revoked(ChannelName channel, String reason) {
+    send(new Push.Unsubscribe(channel, reason));
+  }
+
+  private void send(ServerFrame frame) {
+    if (!queue.offer(frame) && closeStatus.get() == null) {
+      disconnect(CloseCode.SLOW_CONSUMER, "slow consumer");
+    }
+  }
+
+  @Override
+  public void disconnect(CloseCode code, String reason) {
+    if (!closeStatus.compareAndSet(null, new CloseStatus(code.code(), reason))) {
+      return;
+    }
+    if (code == CloseCode.SLOW_CONSUMER) {
+      // It cannot read what is queued; writing it first would only delay freeing its buffers.
+      aborted.tryEmitEmpty();
+    } else {
+      queue.offerFinal(new Push.Disconnect(code, reason));
+    }
+    queue.complete();
+    ended.tryEmitEmpty();
+  }
+
+  /** The client went away: stop writing and end timers; no frame to send. */
+  void terminate() {
+    closeStatus.compareAndSet(null, CloseStatus.NORMAL);
+    queue.complete();
+    ended.tryEmitEmpty();
+  }
+
+  /** The status to close with once the writer finished. */
+  CloseStatus closeStatus() {
+    CloseStatus status = closeStatus.get();
+    return status == null ? CloseStatus.NORMAL : status;
+  }
+
+  /** Completes when the connection starts to end, for whatever reason. */
+  Mono<Void> ended() {
+    return ended.asMono();
+  }
+
+  /** Completes when queued frames must be dropped rather than written. */
+  Mono<Void> aborted() {
+    return aborted.asMono();
+  }
+}

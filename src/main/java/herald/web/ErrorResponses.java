@@ -1,0 +1,62 @@
+package herald.web;
+
+import herald.protocol.ErrorCode;
+import java.time.Duration;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Writes the one HTTP error shape: {@code {"error":{"code":403,"message":"..."}}} with the same
+ * status. Messages are ours, never a library's, and never hold a stack trace.
+ */
+public final class ErrorResponses {
+
+  private final JsonMapper json;
+
+  public ErrorResponses(JsonMapper json) {
+    this.json = json;
+  }
+
+  /** The error body as bytes. */
+  public byte[] body(ErrorCode code, String message) {
+    return bodyWithCode(code.code(), message);
+  }
+
+  /** The error body for an HTTP status that has no {@link ErrorCode} (404, 405, ...). */
+  public byte[] bodyWithCode(int code, String message) {
+    return json.writeValueAsBytes(Map.of("error", Map.of("code", code, "message", message)));
+  }
+
+  /**
+   * Writes the error to {@code response} unless it is already committed.
+   *
+   * @param retryAfter sets {@code Retry-After} when not {@code null}
+   */
+  public Mono<Void> write(
+      ServerHttpResponse response, ErrorCode code, String message, @Nullable Duration retryAfter) {
+    if (response.isCommitted()) {
+      return Mono.empty();
+    }
+    response.setStatusCode(HttpStatus.valueOf(code.code()));
+    HttpHeaders headers = response.getHeaders();
+    headers.setContentType(MediaType.APPLICATION_JSON);
+    headers.setCacheControl("no-store");
+    if (retryAfter != null) {
+      headers.set(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, retryAfter.toSeconds())));
+    }
+    DataBuffer buffer = response.bufferFactory().wrap(body(code, message));
+    return response.writeWith(Mono.just(buffer));
+  }
+
+  /** Convenience for {@link #write} without {@code Retry-After}. */
+  public Mono<Void> write(ServerHttpResponse response, ErrorCode code, String message) {
+    return write(response, code, message, null);
+  }
+}
