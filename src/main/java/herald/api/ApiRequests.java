@@ -1,0 +1,99 @@
+package herald.api;
+
+import herald.channel.ChannelName;
+import herald.protocol.HeraldException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Reads backend request bodies field by field, so a bad body gets a 400 that names the field, and
+ * checks the size of published data.
+ */
+final class ApiRequests {
+
+  private final JsonMapper json;
+  private final long maxMessageSize;
+
+  ApiRequests(JsonMapper json, long maxMessageSize) {
+    this.json = json;
+    this.maxMessageSize = maxMessageSize;
+  }
+
+  void onlyFields(JsonNode body, Set<String> allowed) {
+    if (!body.isObject()) {
+      throw HeraldException.badRequest("the body must be a JSON object");
+    }
+    for (String field : body.propertyNames()) {
+      if (!allowed.contains(field)) {
+        throw HeraldException.badRequest("unknown field '" + truncate(field) + "'");
+      }
+    }
+  }
+
+  ChannelName channel(JsonNode body, String field) {
+    return channelName(string(body, field), field);
+  }
+
+  static ChannelName channelName(String value, String field) {
+    if (!ChannelName.isValid(value)) {
+      throw HeraldException.badRequest(
+          "field '" + field + "' must be 1-255 characters of A-Z a-z 0-9 _ - . : @ =");
+    }
+    return ChannelName.of(value);
+  }
+
+  List<ChannelName> channels(JsonNode body, String field, int max) {
+    JsonNode array = body.get(field);
+    if (array == null || !array.isArray() || array.isEmpty()) {
+      throw HeraldException.badRequest("field '" + field + "' must be a non-empty array");
+    }
+    if (array.size() > max) {
+      throw HeraldException.badRequest("field '" + field + "' holds more than " + max + " channels");
+    }
+    List<ChannelName> channels = new ArrayList<>();
+    for (JsonNode item : array) {
+      if (!item.isString()) {
+        throw HeraldException.badRequest("field '" + field + "' must hold strings");
+      }
+      channels.add(channelName(item.asString(), field));
+    }
+    return channels;
+  }
+
+  String string(JsonNode body, String field) {
+    JsonNode node = body.get(field);
+    if (node == null || !node.isString() || node.asString().isEmpty()) {
+      throw HeraldException.badRequest("field '" + field + "' must be a non-empty string");
+    }
+    return node.asString();
+  }
+
+  boolean bool(JsonNode body, String field, boolean fallback) {
+    JsonNode node = body.get(field);
+    if (node == null || node.isNull()) {
+      return fallback;
+    }
+    if (!node.isBoolean()) {
+      throw HeraldException.badRequest("field '" + field + "' must be true or false");
+    }
+    return node.asBoolean();
+  }
+
+  JsonNode data(JsonNode body) {
+    JsonNode data = body.get("data");
+    if (data == null || data.isMissingNode()) {
+      throw HeraldException.badRequest("field 'data' is required");
+    }
+    if (json.writeValueAsBytes(data).length > maxMessageSize) {
+      throw HeraldException.tooLarge("data is larger than " + maxMessageSize + " bytes");
+    }
+    return data;
+  }
+
+  private static String truncate(String text) {
+    return text.length() <= 64 ? text : text.substring(0, 64) + "...";
+  }
+}

@@ -1,0 +1,106 @@
+package herald.api;
+
+import herald.channel.ChannelName;
+import herald.channel.ClientInfo;
+import herald.channel.StreamPosition;
+import herald.engine.Engine;
+import herald.engine.HistoryPage;
+import herald.engine.HistoryQuery;
+import herald.protocol.HeraldException;
+import herald.protocol.PublicationJson;
+import herald.registry.ChannelRegistry;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+
+/** Reads about channels: history, presence and the active channels. */
+@RestController
+@RequestMapping("/api/v1/channels")
+class ChannelsController {
+
+  private final Engine engine;
+  private final ChannelRegistry registry;
+
+  ChannelsController(Engine engine, ChannelRegistry registry) {
+    this.engine = engine;
+    this.registry = registry;
+  }
+
+  /** {@code GET /api/v1/channels/{channel}/history?since=&epoch=&limit=}. */
+  @GetMapping("/{channel}/history")
+  Mono<History> history(
+      @PathVariable String channel,
+      @RequestParam(required = false) @Nullable Long since,
+      @RequestParam(required = false) @Nullable String epoch,
+      @RequestParam(required = false) @Nullable Integer limit) {
+    return Mono.defer(
+        () -> {
+          ChannelName name = ApiRequests.channelName(channel, "channel");
+          HistoryQuery query = new HistoryQuery(position(since, epoch), limit(limit));
+          return engine.history(name, query).map(ChannelsController::history);
+        });
+  }
+
+  private static @Nullable StreamPosition position(@Nullable Long since, @Nullable String epoch) {
+    if (since == null && epoch == null) {
+      return null;
+    }
+    if (since == null || epoch == null || since < 0) {
+      throw HeraldException.badRequest("'since' (a non-negative offset) and 'epoch' go together");
+    }
+    return new StreamPosition(since, epoch);
+  }
+
+  private static int limit(@Nullable Integer limit) {
+    if (limit == null) {
+      return HistoryQuery.ALL;
+    }
+    if (limit < 0) {
+      throw HeraldException.badRequest("'limit' must not be negative");
+    }
+    return limit;
+  }
+
+  private static History history(HistoryPage page) {
+    List<JsonNode> publications =
+        page.publications().stream().<JsonNode>map(PublicationJson::toNode).toList();
+    return new History(
+        publications, page.latest().offset(), page.latest().epoch(), page.recovered());
+  }
+
+  /** {@code GET /api/v1/channels/{channel}/presence}. */
+  @GetMapping("/{channel}/presence")
+  Mono<Presence> presence(@PathVariable String channel) {
+    return Mono.defer(
+        () -> engine.presence(ApiRequests.channelName(channel, "channel")).map(Presence::new));
+  }
+
+  /** {@code GET /api/v1/channels}: channels with subscribers, and how many. */
+  @GetMapping
+  Mono<Channels> channels() {
+    return Mono.fromSupplier(
+        () ->
+            new Channels(
+                registry.subscriberCounts().entrySet().stream()
+                    .map(entry -> new ActiveChannel(entry.getKey(), entry.getValue()))
+                    .toList()));
+  }
+
+  /** A channel's history. */
+  record History(List<JsonNode> publications, long offset, String epoch, boolean recovered) {}
+
+  /** A channel's presence. */
+  record Presence(List<ClientInfo> clients) {}
+
+  /** One active channel. */
+  record ActiveChannel(String channel, int subscribers) {}
+
+  /** The active channels. */
+  record Channels(List<ActiveChannel> channels) {}
+}

@@ -1,0 +1,76 @@
+package herald.api;
+
+import herald.channel.ChannelName;
+import herald.channel.Publication;
+import herald.engine.Engine;
+import java.util.List;
+import java.util.Set;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+
+/** {@code POST /api/v1/publish} and {@code /broadcast}: backends publish without a user. */
+@RestController
+@RequestMapping("/api/v1")
+class PublishController {
+
+  /** Most channels one broadcast may name. */
+  static final int MAX_BROADCAST_CHANNELS = 1000;
+
+  private final Engine engine;
+  private final ApiRequests requests;
+
+  PublishController(Engine engine, ApiRequests requests) {
+    this.engine = engine;
+    this.requests = requests;
+  }
+
+  @PostMapping("/publish")
+  Mono<Published> publish(@RequestBody JsonNode body) {
+    return Mono.defer(
+        () -> {
+          requests.onlyFields(body, Set.of("channel", "data"));
+          ChannelName channel = requests.channel(body, "channel");
+          JsonNode data = requests.data(body);
+          return engine.publish(channel, data, null).map(PublishController::result);
+        });
+  }
+
+  /** Publishes to each channel in turn; the results come in the order of the request. */
+  @PostMapping("/broadcast")
+  Mono<Broadcast> broadcast(@RequestBody JsonNode body) {
+    return Mono.defer(
+        () -> {
+          requests.onlyFields(body, Set.of("channels", "data"));
+          List<ChannelName> channels = requests.channels(body, "channels", MAX_BROADCAST_CHANNELS);
+          JsonNode data = requests.data(body);
+          return Flux.fromIterable(channels)
+              .concatMap(channel -> engine.publish(channel, data, null))
+              .map(PublishController::resultWithChannel)
+              .collectList()
+              .map(Broadcast::new);
+        });
+  }
+
+  /** The answer to {@code publish}. */
+  record Published(long offset, String epoch) {}
+
+  /** One channel's part of the answer to {@code broadcast}. */
+  record ChannelPublished(String channel, long offset, String epoch) {}
+
+  /** The answer to {@code broadcast}. */
+  record Broadcast(List<ChannelPublished> results) {}
+
+  private static Published result(Publication publication) {
+    return new Published(publication.offset(), publication.epoch());
+  }
+
+  private static ChannelPublished resultWithChannel(Publication publication) {
+    return new ChannelPublished(
+        publication.channel().value(), publication.offset(), publication.epoch());
+  }
+}

@@ -1,0 +1,25 @@
+package herald.transport.sse;
+
+import herald.channel.ChannelName;
+import herald.channel.Publication;
+import herald.channel.StreamPosition;
+import herald.protocol.CloseCode;
+
+/** What an SSE stream's queue holds; each renders to zero or one event block. */
+sealed interface SseEvent {
+
+  /** A publication: {@code event: message}. */
+  record Message(Publication publication) implements SseEvent {}
+
+  /** A channel's starting position; renders nothing, but later ids include it. */
+  record Positioned(ChannelName channel, StreamPosition position) implements SseEvent {}
+
+  /** The requested position of a channel could not be recovered: {@code event: reset}. */
+  record Reset(ChannelName channel) implements SseEvent {}
+
+  /** Every channel is positioned: an id-only block, so that the client's Last-Event-ID is set. */
+  record Checkpoint() implements SseEvent {}
+
+  /** {@code event: disconnect}, just before the stream ends. */
+  record Disconnect(CloseCode code, String reason) implements SseEvent {}
+}

@@ -1,0 +1,197 @@
+package herald.transport.sse;
+
+import herald.channel.ChannelName;
+import herald.channel.StreamPosition;
+import herald.config.LimitProperties;
+import herald.connection.ClientSession;
+import herald.connection.ClientSessions;
+import herald.protocol.CloseCode;
+import herald.protocol.HeraldException;
+import herald.security.ChannelPermissions;
+import herald.security.Credentials;
+import herald.security.JwtCredentials;
+import herald.security.TokenVerifier;
+import io.netty.buffer.ByteBufAllocator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.NettyDataBufferFactory;
+import org.springframework.http.MediaType;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+import org.springframework.web.reactive.function.BodyInserters;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code GET /sse?channel=a&channel=b}: a resumable event stream over one or more channels.
+ *
+ * <p>Everything that can be refused (channel names, token, permissions, cursor) is checked before
+ * the response starts, so those errors get a status and a JSON body. Then the stream sends {@code
+ * retry:}, subscribes to every channel (replaying from the cursor), sets the client's Last-Event-ID
+ * with an id-only block, and goes live with heartbeat comments.
+ */
+final class SseHandler {
+
+  private static final Logger log = LoggerFactory.getLogger(SseHandler.class);
+  static final String LAST_EVENT_ID = "Last-Event-ID";
+
+  private final ClientSessions sessions;
+  private final ChannelPermissions permissions;
+  private final TokenVerifier tokens;
+  private final JsonMapper json;
+  private final LimitProperties limits;
+  private final SseProperties properties;
+  private final Scheduler timers;
+  private final NettyDataBufferFactory buffers = new NettyDataBufferFactory(ByteBufAllocator.DEFAULT);
+
+  SseHandler(
+      ClientSessions sessions,
+      ChannelPermissions permissions,
+      TokenVerifier tokens,
+      JsonMapper json,
+      LimitProperties limits,
+      SseProperties properties,
+      Scheduler timers) {
+    this.sessions = sessions;
+    this.permissions = permissions;
+    this.tokens = tokens;
+    this.json = json;
+    this.limits = limits;
+    this.properties = properties;
+    this.timers = timers;
+  }
+
+  Mono<ServerResponse> stream(ServerRequest request) {
+    return Mono.defer(() -> checkedStream(request));
+  }
+
+  private Mono<ServerResponse> checkedStream(ServerRequest request) {
+    Set<ChannelName> channels = channels(request);
+    Map<ChannelName, StreamPosition> resumed = cursor(request, channels);
+    return request
+        .principal()
+        .map(SseHandler::credentialsOf)
+        .defaultIfEmpty(tokens.secure() ? Credentials.anonymousUser() : Credentials.insecureDevelopment())
+        .map(
+            credentials -> {
+              channels.forEach(channel -> permissions.checkSubscribe(credentials, channel));
+              return open(credentials, channels, resumed);
+            })
+        .flatMap(
+            events ->
+                ServerResponse.ok()
+                    .contentType(MediaType.TEXT_EVENT_STREAM)
+                    .header("Cache-Control", "no-cache")
+                    .header("X-Accel-Buffering", "no")
+                    .body(BodyInserters.fromDataBuffers(events)));
+  }
+
+  private Flux<DataBuffer> open(
+      Credentials credentials, Set<ChannelName> channels, Map<ChannelName, StreamPosition> resumed) {
+    SseConnection connection = new SseConnection(limits.outboundQueue());
+    ClientSession client = sessions.open("sse", credentials, connection);
+    SseRenderer renderer = new SseRenderer(json, buffers, resumed);
+
+    Mono<Void> subscribeAll =
+        Flux.fromIterable(channels)
+            .flatMap(
+                channel -> client.subscribe(channel, resumed.get(channel), connection::positioned))
+            .then(Mono.fromRunnable(connection::checkpoint))
+            .onErrorResume(error -> failed(client, connection, error))
+            .then();
+
+    Flux<DataBuffer> timers =
+        Flux.merge(
+                Flux.interval(properties.heartbeat(), this.timers)
+                    .onBackpressureDrop()
+                    .map(tick -> renderer.ping()),
+                client
+                    .expiry(this.timers)
+                    .doOnSuccess(
+                        done -> connection.disconnect(CloseCode.UNAUTHORIZED, "token expired"))
+                    .then(Mono.empty()),
+                subscribeAll.then(Mono.empty()))
+            .takeUntilOther(connection.ended());
+
+    return Flux.concat(
+            Mono.fromSupplier(() -> SseRenderer.retry(buffers, properties.retry())),
+            connection.queue().items().mapNotNull(renderer::render).mergeWith(timers))
+        .takeUntilOther(connection.aborted())
+        .doFinally(signal -> release(client, connection));
+  }
+
+  private Mono<Void> failed(ClientSession client, SseConnection connection, Throwable error) {
+    if (error instanceof HeraldException herald) {
+      log.warn("client={} sse subscribe failed code={}", client.id(), herald.code().code());
+      connection.disconnect(CloseCode.GOING_AWAY, herald.getMessage());
+    } else {
+      log.error("client={} sse subscribe failed", client.id(), error);
+      connection.disconnect(CloseCode.GOING_AWAY, "internal error");
+    }
+    return Mono.empty();
+  }
+
+  private static void release(ClientSession client, SseConnection connection) {
+    connection.terminate();
+    // Runs on every terminal signal, including cancel, where nobody would subscribe to the release.
+    client
+        .close()
+        .subscribe(
+            done -> {},
+            error -> log.warn("client={} release failed: {}", client.id(), error.toString()));
+  }
+
+  private Set<ChannelName> channels(ServerRequest request) {
+    List<String> names = request.queryParams().getOrDefault("channel", List.of());
+    if (names.isEmpty()) {
+      throw HeraldException.badRequest("name at least one channel: /sse?channel=...");
+    }
+    if (names.size() > properties.maxChannels()) {
+      throw HeraldException.badRequest(
+          "too many channels: at most " + properties.maxChannels() + " per SSE request");
+    }
+    Set<ChannelName> channels = new LinkedHashSet<>();
+    for (String name : names) {
+      if (!ChannelName.isValid(name)) {
+        throw HeraldException.badRequest(
+            "bad channel name: use 1-255 characters of A-Z a-z 0-9 _ - . : @ =");
+      }
+      channels.add(ChannelName.of(name));
+    }
+    return channels;
+  }
+
+  private static Map<ChannelName, StreamPosition> cursor(
+      ServerRequest request, Set<ChannelName> channels) {
+    String cursor = request.headers().firstHeader(LAST_EVENT_ID);
+    if (cursor == null || cursor.isBlank()) {
+      cursor = request.queryParam("lastEventId").orElse(null);
+    }
+    if (cursor == null || cursor.isBlank()) {
+      return Map.of();
+    }
+    Map<ChannelName, StreamPosition> positions;
+    try {
+      positions = SseCursor.decode(cursor.trim());
+    } catch (IllegalArgumentException e) {
+      throw HeraldException.badRequest("invalid Last-Event-ID");
+    }
+    positions.keySet().retainAll(channels);
+    return positions;
+  }
+
+  private static Credentials credentialsOf(java.security.Principal principal) {
+    if (principal instanceof JwtAuthenticationToken jwt) {
+      return JwtCredentials.from(jwt.getToken());
+    }
+    throw HeraldException.unauthorized("unsupported authentication");
+  }
+}
