@@ -51,7 +51,8 @@ final class ApiRequests {
       throw HeraldException.badRequest("field '" + field + "' must be a non-empty array");
     }
     if (array.size() > max) {
-      throw HeraldException.badRequest("field '" + field + "' holds more than " + max + " channels");
+      throw HeraldException.badRequest(
+          "field '" + field + "' holds more than " + max + " channels");
     }
     List<ChannelName> channels = new ArrayList<>();
     for (JsonNode item : array) {

@@ -5,8 +5,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Names one wire encoding of a publication, so that {@link Publication#encoded} can keep it.
  *
- * <p>Each codec creates its keys once, as constants. There are few encodings (JSON push, MessagePack
- * push, SSE data), so keys are small indexes into a per-publication array.
+ * <p>Each codec creates its keys once, as constants. There are few encodings (JSON push,
+ * MessagePack push, SSE data), so keys are small indexes into a per-publication array.
  */
 public final class EncodingKey {
 

@@ -30,7 +30,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * One client connection, whatever its transport: who it is, what it holds, and the operations the
- * protocol offers it. Every operation checks permission against the credentials held at that moment.
+ * protocol offers it. Every operation checks permission against the credentials held at that
+ * moment.
  *
  * <p>Operations may be called from the connection's thread while deliveries, revocations and
  * disconnects arrive from others; state is kept in concurrent structures.
@@ -83,7 +84,9 @@ public final class ClientSession implements Subscriber {
     return new ClientInfo(user(), id, services.nodeName());
   }
 
-  /** Replaces the credentials (after {@code connect} or {@code refresh}); the user must not change. */
+  /**
+   * Replaces the credentials (after {@code connect} or {@code refresh}); the user must not change.
+   */
   public void credentials(Credentials replacement) {
     Credentials current = credentials();
     if (!current.anonymous() && !current.user().equals(replacement.user())) {
@@ -100,11 +103,7 @@ public final class ClientSession implements Subscriber {
    * Never completes for tokens without {@code exp}.
    */
   public Mono<Void> expiry(Scheduler scheduler) {
-    return credentialChanges
-        .asFlux()
-        .switchMap(held -> untilExpiry(held, scheduler))
-        .next()
-        .then();
+    return credentialChanges.asFlux().switchMap(held -> untilExpiry(held, scheduler)).next().then();
   }
 
   private Flux<Long> untilExpiry(Credentials held, Scheduler scheduler) {

@@ -40,7 +40,8 @@ public final class ClientSessions {
    */
   public ClientSession open(String transport, Credentials credentials, Connection connection) {
     ClientSession session =
-        new ClientSession(UUID.randomUUID().toString(), transport, credentials, connection, services);
+        new ClientSession(
+            UUID.randomUUID().toString(), transport, credentials, connection, services);
     index(session, credentials);
     byId.put(session.id(), session);
     return session;

@@ -42,15 +42,17 @@ public interface Engine {
   /** Adds {@code client} to {@code channel}'s presence and announces the join where enabled. */
   Mono<Void> join(ChannelName channel, ClientInfo client);
 
-  /** Removes {@code client} from {@code channel}'s presence and announces the leave where enabled. */
+  /**
+   * Removes {@code client} from {@code channel}'s presence and announces the leave where enabled.
+   */
   Mono<Void> leave(ChannelName channel, ClientInfo client);
 
   /** The connections currently subscribed to {@code channel}, on every node. */
   Mono<List<ClientInfo>> presence(ChannelName channel);
 
   /**
-   * Sets the one listener that receives this node's deliveries. Called once, by the registry, before
-   * any subscription.
+   * Sets the one listener that receives this node's deliveries. Called once, by the registry,
+   * before any subscription.
    */
   void attach(EngineListener listener);
 }

@@ -1,4 +1,7 @@
-/** The engine: assigns offsets, keeps history and presence, and delivers publications to the nodes that hold subscribers. */
+/**
+ * The engine: assigns offsets, keeps history and presence, and delivers publications to the nodes
+ * that hold subscribers.
+ */
 @NullMarked
 package herald.engine;
 

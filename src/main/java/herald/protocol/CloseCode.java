@@ -1,6 +1,8 @@
 package herald.protocol;
 
-/** WebSocket close codes and SSE {@code disconnect} codes, with whether the client should reconnect. */
+/**
+ * WebSocket close codes and SSE {@code disconnect} codes, with whether the client should reconnect.
+ */
 public enum CloseCode {
   /** The server is going away or the connection stopped answering pings; reconnect. */
   GOING_AWAY(1001, true),

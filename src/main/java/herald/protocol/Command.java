@@ -28,7 +28,8 @@ public sealed interface Command {
   record Publish(long id, ChannelName channel, JsonNode data) implements Command {}
 
   /** {@code history}: read a channel's retained publications. */
-  record History(long id, ChannelName channel, @Nullable StreamPosition since, @Nullable Integer limit)
+  record History(
+      long id, ChannelName channel, @Nullable StreamPosition since, @Nullable Integer limit)
       implements Command {}
 
   /** {@code presence}: list who is subscribed to a channel. */

@@ -72,8 +72,7 @@ final class CommandReader {
   private static ChannelName channel(JsonNode frame) {
     String value = requiredString(frame, "channel");
     if (!ChannelName.isValid(value)) {
-      throw new BadField(
-          "field 'channel' must be 1-255 characters of A-Z a-z 0-9 _ - . : @ =");
+      throw new BadField("field 'channel' must be 1-255 characters of A-Z a-z 0-9 _ - . : @ =");
     }
     return ChannelName.of(value);
   }
@@ -115,7 +114,9 @@ final class CommandReader {
     if (limit == null || limit.isNull()) {
       return null;
     }
-    if (!limit.canConvertToExactIntegral() || limit.asLong() < 0 || limit.asLong() > Integer.MAX_VALUE) {
+    if (!limit.canConvertToExactIntegral()
+        || limit.asLong() < 0
+        || limit.asLong() > Integer.MAX_VALUE) {
       throw new BadField("field 'limit' must be a non-negative integer");
     }
     return limit.asInt();

@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  * @param result one of the nested result records, when the request succeeded
  * @param error the failure, when it did not
  */
-public record Reply(long id, @Nullable Result result, @Nullable Error error) implements ServerFrame {
+public record Reply(long id, @Nullable Result result, @Nullable Error error)
+    implements ServerFrame {
 
   public static Reply ok(long id, Result result) {
     return new Reply(id, result, null);

@@ -69,7 +69,9 @@ public final class ChannelRegistry implements EngineListener {
         });
   }
 
-  /** Releases {@code subscription}: no more deliveries; the upstream goes when the last one does. */
+  /**
+   * Releases {@code subscription}: no more deliveries; the upstream goes when the last one does.
+   */
   public void unsubscribe(Subscription subscription) {
     release(subscription);
   }
@@ -141,7 +143,8 @@ public final class ChannelRegistry implements EngineListener {
     private @Nullable Mono<Void> operation;
 
     void chain(ChannelHub hub, Mono<Void> engineCall) {
-      Mono<Void> next = hub.upstream().onErrorResume(error -> Mono.empty()).then(engineCall).cache();
+      Mono<Void> next =
+          hub.upstream().onErrorResume(error -> Mono.empty()).then(engineCall).cache();
       hub.upstream(next);
       this.hub = hub;
       this.operation = next;
@@ -156,7 +159,8 @@ public final class ChannelRegistry implements EngineListener {
       next.subscribe(
           done -> {},
           error -> {
-            log.warn("channel={} upstream operation failed: {}", target.channel(), error.toString());
+            log.warn(
+                "channel={} upstream operation failed: {}", target.channel(), error.toString());
             dropIfIdle(target, next);
           },
           () -> dropIfIdle(target, next));

@@ -1,4 +1,7 @@
-/** The node's channel registry: one upstream subscription per channel, fanned out to every local subscriber. */
+/**
+ * The node's channel registry: one upstream subscription per channel, fanned out to every local
+ * subscriber.
+ */
 @NullMarked
 package herald.registry;
 

@@ -10,8 +10,8 @@ import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 
 /**
- * Guards the backend API: {@code X-API-Key} must equal the configured key, compared in constant time.
- * No key configured: 403 (the API is off). Missing or wrong key: 401.
+ * Guards the backend API: {@code X-API-Key} must equal the configured key, compared in constant
+ * time. No key configured: 403 (the API is off). Missing or wrong key: 401.
  */
 final class ApiKeyFilter implements WebFilter {
 
@@ -30,12 +30,15 @@ final class ApiKeyFilter implements WebFilter {
   public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
     if (expected.length == 0) {
       return errors.write(
-          exchange.getResponse(), ErrorCode.FORBIDDEN, "the backend API is disabled: no API key is configured");
+          exchange.getResponse(),
+          ErrorCode.FORBIDDEN,
+          "the backend API is disabled: no API key is configured");
     }
     String presented = exchange.getRequest().getHeaders().getFirst(HEADER);
     if (presented == null
         || !MessageDigest.isEqual(expected, presented.getBytes(StandardCharsets.UTF_8))) {
-      return errors.write(exchange.getResponse(), ErrorCode.UNAUTHORIZED, "missing or invalid API key");
+      return errors.write(
+          exchange.getResponse(), ErrorCode.UNAUTHORIZED, "missing or invalid API key");
     }
     return chain.filter(exchange);
   }

@@ -40,7 +40,8 @@ public record AuthProperties(
 
   @AssertTrue(message = "must be at least 32 bytes (HS256)")
   boolean isHmacSecret() {
-    return !hasHmacSecret() || hmacSecret.getBytes(StandardCharsets.UTF_8).length >= MIN_SECRET_BYTES;
+    return !hasHmacSecret()
+        || hmacSecret.getBytes(StandardCharsets.UTF_8).length >= MIN_SECRET_BYTES;
   }
 
   @AssertTrue(message = "set either herald.auth.hmac-secret or herald.auth.jwks-uri, not both")

@@ -7,8 +7,8 @@ import herald.protocol.HeraldException;
 import java.time.Clock;
 
 /**
- * Decides whether a connection may subscribe or publish, against the token it holds right now. Every
- * subscribe and every publish asks again.
+ * Decides whether a connection may subscribe or publish, against the token it holds right now.
+ * Every subscribe and every publish asks again.
  */
 public final class ChannelPermissions {
 

@@ -13,13 +13,14 @@ import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import reactor.core.publisher.Mono;
 
 /**
- * Insecure development mode only: reads a token's claims <em>without checking its signature</em>, so
- * a local demo can name its users. Expiry is still enforced. Never used when a secret or JWKS URI is
- * configured.
+ * Insecure development mode only: reads a token's claims <em>without checking its signature</em>,
+ * so a local demo can name its users. Expiry is still enforced. Never used when a secret or JWKS
+ * URI is configured.
  */
 final class InsecureJwtDecoder implements ReactiveJwtDecoder {
 
-  private final MappedJwtClaimSetConverter claims = MappedJwtClaimSetConverter.withDefaults(Map.of());
+  private final MappedJwtClaimSetConverter claims =
+      MappedJwtClaimSetConverter.withDefaults(Map.of());
   private final OAuth2TokenValidator<Jwt> validator;
 
   InsecureJwtDecoder(OAuth2TokenValidator<Jwt> validator) {

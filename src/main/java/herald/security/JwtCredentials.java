@@ -11,7 +11,11 @@ public final class JwtCredentials {
   /** The credentials a verified {@code jwt} grants. */
   public static Credentials from(Jwt jwt) {
     return new Credentials(
-        jwt.getSubject(), patterns(jwt, "subscribe"), patterns(jwt, "publish"), jwt.getExpiresAt(), false);
+        jwt.getSubject(),
+        patterns(jwt, "subscribe"),
+        patterns(jwt, "publish"),
+        jwt.getExpiresAt(),
+        false);
   }
 
   private static List<ChannelPattern> patterns(Jwt jwt, String claim) {

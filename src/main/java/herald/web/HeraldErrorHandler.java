@@ -44,8 +44,7 @@ public final class HeraldErrorHandler implements WebExceptionHandler {
     if (error instanceof ResponseStatusException status) {
       return writeStatus(exchange, status);
     }
-    log.error(
-        "path={} unexpected error", exchange.getRequest().getPath().value(), error);
+    log.error("path={} unexpected error", exchange.getRequest().getPath().value(), error);
     return responses.write(exchange.getResponse(), ErrorCode.INTERNAL, "internal error");
   }
 

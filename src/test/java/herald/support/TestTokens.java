@@ -15,8 +15,9 @@ import java.util.Date;
 import java.util.List;
 
 /**
- * Mints test JWTs that read like the SPEC: {@code TestTokens.user("alice").subscribe("document:*")}.
- * Signed with {@link #SECRET} unless told otherwise.
+ * Mints test JWTs that read like the SPEC: {@code
+ * TestTokens.user("alice").subscribe("document:*")}. Signed with {@link #SECRET} unless told
+ * otherwise.
  */
 public final class TestTokens {
 
@@ -73,7 +74,10 @@ public final class TestTokens {
 
   private JWTClaimsSet claims() {
     JWTClaimsSet.Builder claims =
-        new JWTClaimsSet.Builder().subject(user).issueTime(new Date()).claim("subscribe", subscribe);
+        new JWTClaimsSet.Builder()
+            .subject(user)
+            .issueTime(new Date())
+            .claim("subscribe", subscribe);
     claims.claim("publish", publish);
     if (withExp) {
       claims.expirationTime(Date.from(expiresAt));

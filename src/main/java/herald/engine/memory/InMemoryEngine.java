@@ -18,6 +18,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -34,6 +36,8 @@ import tools.jackson.databind.JsonNode;
  */
 public final class InMemoryEngine implements Engine, AutoCloseable {
 
+  private static final Logger log = LoggerFactory.getLogger(InMemoryEngine.class);
+
   private final ChannelOptionsResolver options;
   private final Clock clock;
   private final Map<ChannelName, ChannelStream> streams = new ConcurrentHashMap<>();
@@ -46,7 +50,10 @@ public final class InMemoryEngine implements Engine, AutoCloseable {
       ChannelOptionsResolver options, Clock clock, Duration sweepInterval, Scheduler scheduler) {
     this.options = options;
     this.clock = clock;
-    this.sweeper = Flux.interval(sweepInterval, scheduler).subscribe(tick -> sweep());
+    this.sweeper =
+        Flux.interval(sweepInterval, scheduler)
+            .onBackpressureDrop()
+            .subscribe(tick -> sweep(), error -> log.error("history sweeper stopped", error));
   }
 
   @Override
@@ -94,7 +101,9 @@ public final class InMemoryEngine implements Engine, AutoCloseable {
           if (!channelOptions.presence()) {
             return;
           }
-          presence.computeIfAbsent(channel, c -> new ConcurrentHashMap<>()).put(client.client(), client);
+          presence
+              .computeIfAbsent(channel, c -> new ConcurrentHashMap<>())
+              .put(client.client(), client);
           if (channelOptions.joinLeave() && subscribed.contains(channel)) {
             listener.onJoin(channel, client);
           }
@@ -126,8 +135,7 @@ public final class InMemoryEngine implements Engine, AutoCloseable {
 
   @Override
   public Mono<List<ClientInfo>> presence(ChannelName channel) {
-    return Mono.fromSupplier(
-        () -> List.copyOf(presence.getOrDefault(channel, Map.of()).values()));
+    return Mono.fromSupplier(() -> List.copyOf(presence.getOrDefault(channel, Map.of()).values()));
   }
 
   /** Runs {@code action} under the channel's monitor, on a stream that is not released. */

@@ -50,7 +50,8 @@ final class SseHandler {
   private final LimitProperties limits;
   private final SseProperties properties;
   private final Scheduler timers;
-  private final NettyDataBufferFactory buffers = new NettyDataBufferFactory(ByteBufAllocator.DEFAULT);
+  private final NettyDataBufferFactory buffers =
+      new NettyDataBufferFactory(ByteBufAllocator.DEFAULT);
 
   SseHandler(
       ClientSessions sessions,
@@ -79,7 +80,8 @@ final class SseHandler {
     return request
         .principal()
         .map(SseHandler::credentialsOf)
-        .defaultIfEmpty(tokens.secure() ? Credentials.anonymousUser() : Credentials.insecureDevelopment())
+        .defaultIfEmpty(
+            tokens.secure() ? Credentials.anonymousUser() : Credentials.insecureDevelopment())
         .map(
             credentials -> {
               channels.forEach(channel -> permissions.checkSubscribe(credentials, channel));
@@ -95,7 +97,9 @@ final class SseHandler {
   }
 
   private Flux<DataBuffer> open(
-      Credentials credentials, Set<ChannelName> channels, Map<ChannelName, StreamPosition> resumed) {
+      Credentials credentials,
+      Set<ChannelName> channels,
+      Map<ChannelName, StreamPosition> resumed) {
     SseConnection connection = new SseConnection(limits.outboundQueue());
     ClientSession client = sessions.open("sse", credentials, connection);
     SseRenderer renderer = new SseRenderer(json, buffers, resumed);

@@ -21,7 +21,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Renders one stream's events as text/event-stream blocks and keeps the stream's cursor.
  *
  * <p>Not thread-safe: a stream renders its events one at a time, in order. A publication's {@code
- * data:} bytes are encoded once and shared by every stream; only the {@code id:} line is per stream.
+ * data:} bytes are encoded once and shared by every stream; only the {@code id:} line is per
+ * stream.
  */
 final class SseRenderer {
 
@@ -35,11 +36,11 @@ final class SseRenderer {
   private final NettyDataBufferFactory buffers;
   private final Map<ChannelName, StreamPosition> positions;
 
-  /** @param resumed the positions the client resumed from; they stay in the cursor until replaced */
+  /**
+   * @param resumed the positions the client resumed from; they stay in the cursor until replaced
+   */
   SseRenderer(
-      JsonMapper json,
-      NettyDataBufferFactory buffers,
-      Map<ChannelName, StreamPosition> resumed) {
+      JsonMapper json, NettyDataBufferFactory buffers, Map<ChannelName, StreamPosition> resumed) {
     this.json = json;
     this.buffers = buffers;
     this.positions = new LinkedHashMap<>(resumed);
@@ -63,21 +64,24 @@ final class SseRenderer {
       return null;
     }
     if (event instanceof SseEvent.Reset reset) {
-      String data = json.writeValueAsString(Map.of("channels", new String[] {reset.channel().value()}));
+      String data =
+          json.writeValueAsString(Map.of("channels", new String[] {reset.channel().value()}));
       return text("event: reset\nid: " + cursor() + "\ndata: " + data + "\n\n");
     }
     if (event instanceof SseEvent.Checkpoint) {
       return text("id: " + cursor() + "\n\n");
     }
     SseEvent.Disconnect disconnect = (SseEvent.Disconnect) event;
-    return text("event: disconnect\ndata: " + disconnectData(disconnect.code(), disconnect.reason()) + "\n\n");
+    return text(
+        "event: disconnect\ndata: "
+            + disconnectData(disconnect.code(), disconnect.reason())
+            + "\n\n");
   }
 
   private DataBuffer message(Publication publication) {
     positions.put(publication.channel(), publication.position());
     byte[] data =
-        publication.encoded(
-            SSE_DATA, p -> json.writeValueAsBytes(PublicationJson.toNode(p)));
+        publication.encoded(SSE_DATA, p -> json.writeValueAsBytes(PublicationJson.toNode(p)));
     ByteBuf block =
         Unpooled.wrappedBuffer(
             Unpooled.wrappedBuffer(MESSAGE_PREFIX),

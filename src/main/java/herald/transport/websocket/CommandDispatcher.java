@@ -64,8 +64,7 @@ final class CommandDispatcher {
 
   /** Runs {@code command} and queues its reply. Never fails. */
   Mono<Void> dispatch(Command command) {
-    return Mono.defer(() -> route(command))
-        .onErrorResume(error -> replyError(command.id(), error));
+    return Mono.defer(() -> route(command)).onErrorResume(error -> replyError(command.id(), error));
   }
 
   private Mono<Void> route(Command command) {
@@ -121,11 +120,8 @@ final class CommandDispatcher {
                 reply(
                     ok(
                         connect,
-                        new Reply.Connected(
-                            client.id(), sessions.nodeName(), ttl(credentials)))))
-        .onErrorResume(
-            HeraldException.class,
-            error -> refuseConnect(connect.id(), error));
+                        new Reply.Connected(client.id(), sessions.nodeName(), ttl(credentials)))))
+        .onErrorResume(HeraldException.class, error -> refuseConnect(connect.id(), error));
   }
 
   private Mono<Credentials> credentialsFor(@Nullable String token) {

@@ -41,7 +41,8 @@ class WebSocketConfiguration {
       Clock clock) {
     List<FrameCodec> ordered =
         codecs.stream()
-            .sorted((a, b) -> a instanceof JsonFrameCodec ? -1 : b instanceof JsonFrameCodec ? 1 : 0)
+            .sorted(
+                (a, b) -> a instanceof JsonFrameCodec ? -1 : b instanceof JsonFrameCodec ? 1 : 0)
             .toList();
     var handler =
         new HeraldWebSocketHandler(

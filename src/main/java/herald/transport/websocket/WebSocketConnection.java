@@ -16,9 +16,9 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
- * The WebSocket side of one connection: queues frames for the writer and decides how the
- * connection ends. A full queue means a slow consumer: it is closed with 4008 at once, without
- * draining what it could not read.
+ * The WebSocket side of one connection: queues frames for the writer and decides how the connection
+ * ends. A full queue means a slow consumer: it is closed with 4008 at once, without draining what
+ * it could not read.
  */
 final class WebSocketConnection implements Connection {
 

@@ -1,0 +1,192 @@
+package herald.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import herald.channel.ChannelName;
+import herald.channel.ClientInfo;
+import herald.channel.Publication;
+import herald.channel.StreamPosition;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.test.StepVerifier;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+
+/**
+ * What every engine promises, whichever runs. Subclasses supply the engine; channel {@code short:*}
+ * must keep 3 publications, and {@code chat:*} must have join-leave enabled.
+ */
+public abstract class EngineContractTests {
+
+  protected static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+  protected final RecordingListener listener = new RecordingListener();
+  protected Engine engine;
+
+  protected abstract Engine createEngine();
+
+  @BeforeEach
+  void attachListener() {
+    engine = createEngine();
+    engine.attach(listener);
+  }
+
+  protected static JsonNode data(int n) {
+    return JsonNodeFactory.instance.numberNode(n);
+  }
+
+  protected static ChannelName channel(String name) {
+    return ChannelName.of(name + "-" + System.nanoTime());
+  }
+
+  @Test
+  void offsetsStartAtOneAndGrowByOneWithOneEpoch() {
+    ChannelName channel = channel("news");
+    StepVerifier.create(
+            Flux.range(1, 5).concatMap(n -> engine.publish(channel, data(n), null)).collectList())
+        .assertNext(
+            publications -> {
+              assertThat(publications)
+                  .extracting(Publication::offset)
+                  .containsExactly(1L, 2L, 3L, 4L, 5L);
+              assertThat(publications)
+                  .extracting(Publication::epoch)
+                  .containsOnly(publications.get(0).epoch());
+            })
+        .expectComplete()
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  void historyAfterAPositionHoldsExactlyTheNewerPublications() {
+    ChannelName channel = channel("news");
+    Publication third = publishAll(channel, 5).get(2);
+    StepVerifier.create(engine.history(channel, HistoryQuery.after(third.position())))
+        .assertNext(
+            page -> {
+              assertThat(page.recovered()).isTrue();
+              assertThat(page.publications())
+                  .extracting(Publication::offset)
+                  .containsExactly(4L, 5L);
+              assertThat(page.latest()).isEqualTo(new StreamPosition(5, third.epoch()));
+            })
+        .expectComplete()
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  void historyWithAnotherEpochIsNotRecovered() {
+    ChannelName channel = channel("news");
+    publishAll(channel, 2);
+    StepVerifier.create(engine.history(channel, HistoryQuery.after(new StreamPosition(1, "other"))))
+        .assertNext(page -> assertThat(page.recovered()).isFalse())
+        .expectComplete()
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  void historyIsBoundedBySizeAndAnOlderPositionIsNotRecovered() {
+    ChannelName channel = channel("short");
+    List<Publication> published = publishAll(channel, 6);
+    String epoch = published.get(0).epoch();
+    StepVerifier.create(engine.history(channel, new HistoryQuery(null, HistoryQuery.ALL)))
+        .assertNext(
+            page ->
+                assertThat(page.publications())
+                    .extracting(Publication::offset)
+                    .containsExactly(4L, 5L, 6L))
+        .expectComplete()
+        .verify(TIMEOUT);
+    StepVerifier.create(engine.history(channel, HistoryQuery.after(new StreamPosition(2, epoch))))
+        .assertNext(page -> assertThat(page.recovered()).isFalse())
+        .expectComplete()
+        .verify(TIMEOUT);
+    StepVerifier.create(engine.history(channel, HistoryQuery.after(new StreamPosition(3, epoch))))
+        .assertNext(page -> assertThat(page.recovered()).isTrue())
+        .expectComplete()
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  void historyLimitReturnsTheOldestFirst() {
+    ChannelName channel = channel("news");
+    publishAll(channel, 5);
+    StepVerifier.create(engine.history(channel, new HistoryQuery(null, 2)))
+        .assertNext(
+            page ->
+                assertThat(page.publications())
+                    .extracting(Publication::offset)
+                    .containsExactly(1L, 2L))
+        .expectComplete()
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  void onlySubscribedChannelsAreDeliveredInOrder() {
+    ChannelName subscribed = channel("news");
+    ChannelName other = channel("news");
+    StepVerifier.create(engine.subscribe(subscribed)).expectComplete().verify(TIMEOUT);
+    publishAll(subscribed, 3);
+    publishAll(other, 2);
+    assertThat(listener.publications).extracting(Publication::channel).containsOnly(subscribed);
+    assertThat(listener.publications).extracting(Publication::offset).containsExactly(1L, 2L, 3L);
+    StepVerifier.create(engine.unsubscribe(subscribed)).expectComplete().verify(TIMEOUT);
+    publishAll(subscribed, 1);
+    assertThat(listener.publications).hasSize(3);
+  }
+
+  @Test
+  void presenceListsJoinedClientsAndAnnouncesJoinAndLeave() {
+    ChannelName channel = channel("chat:room");
+    ClientInfo alice = new ClientInfo("alice", "c1", "node-1");
+    StepVerifier.create(engine.subscribe(channel).then(engine.join(channel, alice)))
+        .expectComplete()
+        .verify(TIMEOUT);
+    StepVerifier.create(engine.presence(channel))
+        .assertNext(clients -> assertThat(clients).containsExactly(alice))
+        .expectComplete()
+        .verify(TIMEOUT);
+    StepVerifier.create(engine.leave(channel, alice).then(engine.presence(channel)))
+        .assertNext(clients -> assertThat(clients).isEmpty())
+        .expectComplete()
+        .verify(TIMEOUT);
+    assertThat(listener.joins).containsExactly(alice);
+    assertThat(listener.leaves).containsExactly(alice);
+  }
+
+  protected List<Publication> publishAll(ChannelName channel, int count) {
+    List<Publication> published =
+        Flux.range(1, count)
+            .concatMap(n -> engine.publish(channel, data(n), null))
+            .collectList()
+            .block(TIMEOUT);
+    assertThat(published).hasSize(count);
+    return published;
+  }
+
+  /** Records what the engine delivers. */
+  protected static final class RecordingListener implements EngineListener {
+    final List<Publication> publications = new CopyOnWriteArrayList<>();
+    final List<ClientInfo> joins = new CopyOnWriteArrayList<>();
+    final List<ClientInfo> leaves = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onPublication(Publication publication) {
+      publications.add(publication);
+    }
+
+    @Override
+    public void onJoin(ChannelName channel, ClientInfo client) {
+      joins.add(client);
+    }
+
+    @Override
+    public void onLeave(ChannelName channel, ClientInfo client) {
+      leaves.add(client);
+    }
+  }
+}

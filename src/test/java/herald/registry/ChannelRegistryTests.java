@@ -1,0 +1,205 @@
+package herald.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import herald.channel.ChannelName;
+import herald.channel.ClientInfo;
+import herald.channel.Publication;
+import herald.channel.StreamPosition;
+import herald.engine.HistoryQuery;
+import herald.engine.memory.InMemoryEngine;
+import herald.support.TestChannelOptions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.test.scheduler.VirtualTimeScheduler;
+import tools.jackson.databind.node.JsonNodeFactory;
+
+class ChannelRegistryTests {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  private final InMemoryEngine engine =
+      new InMemoryEngine(
+          new TestChannelOptions(),
+          Clock.systemUTC(),
+          Duration.ofHours(1),
+          VirtualTimeScheduler.create());
+  private final ChannelRegistry registry = new ChannelRegistry(engine, 1000);
+
+  @AfterEach
+  void close() {
+    engine.close();
+  }
+
+  @Test
+  void recoveringSubscribersGetEveryOffsetOnceWhilePublicationsRace() throws Exception {
+    ChannelName channel = ChannelName.of("race:" + System.nanoTime());
+    int total = 3000;
+    int subscribers = 24;
+    AtomicInteger published = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      publish(channel, 1);
+      Future<?> publisher =
+          pool.submit(
+              () -> {
+                for (int i = 2; i <= total; i++) {
+                  publish(channel, i);
+                  published.set(i);
+                }
+              });
+      List<Future<Recorded>> recorders = new ArrayList<>();
+      for (int i = 0; i < subscribers; i++) {
+        boolean recover = i % 3 != 0;
+        recorders.add(pool.submit(() -> subscribeDuringPublishing(channel, recover)));
+      }
+      publisher.get();
+      for (Future<Recorded> future : recorders) {
+        Recorded recorded = future.get();
+        assertContiguousUpTo(recorded, total);
+      }
+      assertThat(recorders.stream().filter(f -> resultOf(f).recovery.get().recovered()).count())
+          .as("subscribers that recovered from a past position")
+          .isPositive();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private Recorded subscribeDuringPublishing(ChannelName channel, boolean recover) {
+    StreamPosition latest =
+        engine.history(channel, HistoryQuery.positionOnly()).block(TIMEOUT).latest();
+    long back = ThreadLocalRandom.current().nextLong(0, Math.min(50, latest.offset()) + 1);
+    StreamPosition since =
+        recover ? new StreamPosition(latest.offset() - back, latest.epoch()) : null;
+    Recorded recorded = new Recorded(since);
+    registry.subscribe(channel, since, recorded, recorded.recovery::set).block(TIMEOUT);
+    return recorded;
+  }
+
+  private static void assertContiguousUpTo(Recorded recorded, int total) {
+    Recovery recovery = recorded.recovery.get();
+    assertThat(recovery).isNotNull();
+    long first =
+        recovery.recovered() ? recorded.since.offset() + 1 : recovery.latest().offset() + 1;
+    List<Long> expected = new ArrayList<>();
+    for (long offset = first; offset <= total; offset++) {
+      expected.add(offset);
+    }
+    assertThat(recorded.offsets())
+        .as("offsets after %s", recovery)
+        .containsExactlyElementsOf(expected);
+  }
+
+  @Test
+  void oneUpstreamSubscriptionPerChannelReleasedWithTheLastSubscriber() {
+    ChannelName channel = ChannelName.of("news:" + System.nanoTime());
+    Recorded first = new Recorded(null);
+    Recorded second = new Recorded(null);
+    Subscription a = registry.subscribe(channel, null, first, r -> {}).block(TIMEOUT);
+    Subscription b = registry.subscribe(channel, null, second, r -> {}).block(TIMEOUT);
+    publish(channel, 1);
+    assertThat(first.offsets()).containsExactly(1L);
+    assertThat(second.offsets()).containsExactly(1L);
+    assertThat(registry.subscriberCounts()).containsEntry(channel.value(), 2);
+
+    registry.unsubscribe(a);
+    publish(channel, 2);
+    assertThat(first.offsets()).containsExactly(1L);
+    assertThat(second.offsets()).containsExactly(1L, 2L);
+
+    registry.unsubscribe(b);
+    assertThat(registry.subscriberCounts()).isEmpty();
+    assertThat(registry.subscriptionCount()).isZero();
+  }
+
+  @Test
+  void aRecoveryThatBuffersMoreThanItsLimitOverflowsTheSubscriber() {
+    ChannelName channel = ChannelName.of("news:" + System.nanoTime());
+    Recorded recorded = new Recorded(null);
+    Subscription subscription = new Subscription(channel, recorded, 2);
+    for (int offset = 1; offset <= 3; offset++) {
+      subscription.offer(
+          new Publication(channel, offset, "e", JsonNodeFactory.instance.nullNode(), 0, null));
+    }
+    assertThat(recorded.overflowed.get()).isEqualTo(1);
+    subscription.offer(
+        new Publication(channel, 4, "e", JsonNodeFactory.instance.nullNode(), 0, null));
+    assertThat(recorded.publications).isEmpty();
+  }
+
+  @Test
+  void theReplyRunsBeforeTheReplayedPublications() {
+    ChannelName channel = ChannelName.of("news:" + System.nanoTime());
+    Publication first = publish(channel, 1);
+    publish(channel, 2);
+    List<String> order = new CopyOnWriteArrayList<>();
+    Recorded recorded =
+        new Recorded(first.position()) {
+          @Override
+          public void onPublication(Publication publication) {
+            order.add("message " + publication.offset());
+          }
+        };
+    registry
+        .subscribe(channel, first.position(), recorded, r -> order.add("reply " + r.recovered()))
+        .block(TIMEOUT);
+    publish(channel, 3);
+    assertThat(order).containsExactly("reply true", "message 2", "message 3");
+  }
+
+  private Publication publish(ChannelName channel, int n) {
+    return engine.publish(channel, JsonNodeFactory.instance.numberNode(n), null).block(TIMEOUT);
+  }
+
+  private static Recorded resultOf(Future<Recorded> future) {
+    try {
+      return future.get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A subscriber that records what it receives. */
+  static class Recorded implements Subscriber {
+    final StreamPosition since;
+    final AtomicReference<Recovery> recovery = new AtomicReference<>();
+    final List<Publication> publications = new CopyOnWriteArrayList<>();
+    final AtomicInteger overflowed = new AtomicInteger();
+
+    Recorded(StreamPosition since) {
+      this.since = since;
+    }
+
+    List<Long> offsets() {
+      return publications.stream().map(Publication::offset).toList();
+    }
+
+    @Override
+    public void onPublication(Publication publication) {
+      publications.add(publication);
+    }
+
+    @Override
+    public void onJoin(ChannelName channel, ClientInfo client) {}
+
+    @Override
+    public void onLeave(ChannelName channel, ClientInfo client) {}
+
+    @Override
+    public void onOverflow(ChannelName channel) {
+      overflowed.incrementAndGet();
+    }
+  }
+}
