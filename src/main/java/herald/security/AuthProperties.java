@@ -39,13 +39,13 @@ public record AuthProperties(
   }
 
   @AssertTrue(message = "must be at least 32 bytes (HS256)")
-  boolean isHmacSecret() {
+  public boolean isHmacSecret() {
     return !hasHmacSecret()
         || hmacSecret.getBytes(StandardCharsets.UTF_8).length >= MIN_SECRET_BYTES;
   }
 
   @AssertTrue(message = "set either herald.auth.hmac-secret or herald.auth.jwks-uri, not both")
-  boolean isJwksUri() {
+  public boolean isJwksUri() {
     return !(hasHmacSecret() && hasJwksUri());
   }
 }

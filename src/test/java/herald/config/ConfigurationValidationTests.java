@@ -1,0 +1,32 @@
+package herald.config;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import herald.HeraldApplication;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+
+/** A bad setting stops start-up with a message that names it. */
+class ConfigurationValidationTests {
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "herald.auth.hmac-secret=too-short | herald.auth",
+        "herald.limits.max-channels-per-connection=0 | herald.limits",
+        "herald.limits.max-message-size=lots | herald.limits.max-message-size",
+        "herald.sse.heartbeat=often | herald.sse.heartbeat",
+        "herald.namespaces.chat.history-size=-1 | herald.namespaces",
+        "herald.websocket.ping-interval=x | herald.websocket.ping-interval"
+      })
+  void aBadSettingStopsStartUpNamingIt(String setting, String named) {
+    SpringApplicationBuilder app =
+        new SpringApplicationBuilder(HeraldApplication.class)
+            .web(WebApplicationType.REACTIVE)
+            .properties("server.port=0");
+    assertThatThrownBy(() -> app.run("--" + setting)).hasStackTraceContaining(named);
+  }
+}
