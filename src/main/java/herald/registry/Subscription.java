@@ -91,6 +91,9 @@ public final class Subscription {
     StreamPosition latest = page.latest();
     boolean recovered = since != null && page.recovered();
     beforeReplay.accept(new Recovery(channel, latest, recovered, since != null));
+    if (state != State.RECOVERING) {
+      return; // closed meanwhile (released, or overflowed by publications the callback caused)
+    }
     epoch = latest.epoch();
     lastOffset = recovered ? since.offset() : latest.offset();
     state = State.LIVE;
