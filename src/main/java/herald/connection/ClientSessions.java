@@ -10,7 +10,6 @@ import herald.security.Credentials;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -40,8 +39,7 @@ public final class ClientSessions {
    */
   public ClientSession open(String transport, Credentials credentials, Connection connection) {
     ClientSession session =
-        new ClientSession(
-            UUID.randomUUID().toString(), transport, credentials, connection, services);
+        new ClientSession(ClientIds.next(), transport, credentials, connection, services);
     index(session, credentials);
     byId.put(session.id(), session);
     return session;
