@@ -1,5 +1,7 @@
 package herald.support;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.ByteArrayOutputStream;
 import java.net.URLEncoder;
@@ -287,6 +289,28 @@ public final class TestSseClient implements AutoCloseable {
     public TestSseClient open() {
       String uri = "/sse" + (query.isEmpty() ? "" : "?" + String.join("&", query));
       return new TestSseClient(port, uri, headers);
+    }
+
+    /**
+     * Connects and reads the stream's opening: asserts 200, the {@code retry:} block first, then
+     * the id-only block that says every channel is subscribed (heartbeats skipped). From then on,
+     * publications are delivered live.
+     */
+    public TestSseClient openSubscribed() {
+      TestSseClient sse = open();
+      try {
+        assertThat(sse.status()).as("status of a stream that should open").isEqualTo(200);
+        Event retry = sse.next();
+        assertThat(retry.retry()).as("retry: comes first, got %s", retry).isNotNull();
+        Event subscribed = sse.nextEvent();
+        assertThat(subscribed.idOnly())
+            .as("id-only block after subscribing: %s", subscribed)
+            .isTrue();
+        return sse;
+      } catch (AssertionError | RuntimeException e) {
+        sse.close();
+        throw e;
+      }
     }
   }
 

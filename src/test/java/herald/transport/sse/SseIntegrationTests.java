@@ -2,6 +2,8 @@ package herald.transport.sse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import herald.channel.ChannelName;
+import herald.channel.StreamPosition;
 import herald.support.HeraldIntegrationTest;
 import herald.support.TestApi;
 import herald.support.TestIds;
@@ -74,7 +76,8 @@ class SseIntegrationTests {
   void messageEventCarriesACursorIdAndThePublicationJsonOfTheSpec() {
     String channel = "document:" + run;
     String token = TestTokens.user("alice").subscribe("document:*").token();
-    try (TestSseClient sse = openLive(TestSseClient.to(port).channel(channel).bearer(token))) {
+    try (TestSseClient sse =
+        TestSseClient.to(port).channel(channel).bearer(token).openSubscribed()) {
       String subscribedId = sse.lastEventId();
       long before = System.currentTimeMillis();
       JsonNode first = api.publish(channel, Map.of("text", "line one\nline two é", "n", 1));
@@ -115,7 +118,7 @@ class SseIntegrationTests {
     String a = "document:" + run + "-a";
     String b = "document:" + run + "-b";
     String token = TestTokens.user("alice").subscribe("document:*").token();
-    try (TestSseClient sse = openLive(TestSseClient.to(port).channel(a, b).bearer(token))) {
+    try (TestSseClient sse = TestSseClient.to(port).channel(a, b).bearer(token).openSubscribed()) {
       api.publish(a, Map.of("n", 1));
       api.publish(b, Map.of("n", 1));
       api.publish(a, Map.of("n", 2));
@@ -154,7 +157,8 @@ class SseIntegrationTests {
     Map<String, String> epochs = new LinkedHashMap<>();
 
     String cursor;
-    try (TestSseClient first = openLive(TestSseClient.to(port).channel(a, b, c).bearer(token))) {
+    try (TestSseClient first =
+        TestSseClient.to(port).channel(a, b, c).bearer(token).openSubscribed()) {
       for (int round = 1; round <= 2; round++) {
         for (String channel : List.of(a, b, c)) {
           epochs.put(channel, publishNumbered(channel, round));
@@ -209,7 +213,7 @@ class SseIntegrationTests {
 
     String cursor;
     try (TestSseClient first =
-        openLive(TestSseClient.to(port).channel(lossy, kept).bearer(token))) {
+        TestSseClient.to(port).channel(lossy, kept).bearer(token).openSubscribed()) {
       publishNumbered(lossy, 1);
       publishNumbered(kept, 1);
       assertThat(readMessages(first, 2)).containsExactly(lossy + "#1", kept + "#1");
@@ -257,6 +261,44 @@ class SseIntegrationTests {
     }
   }
 
+  static Stream<Arguments> unrecoverablePositions() {
+    return Stream.of(
+        Arguments.of("an epoch the channel never had", 1L, "gone"),
+        Arguments.of("an offset the channel never reached", 99L, null));
+  }
+
+  /**
+   * A cursor from before the channel's history was lost (the node restarted) names an epoch or an
+   * offset the channel does not have: the client must be told, not silently continued.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("unrecoverablePositions")
+  void resumeFromAPositionTheChannelDoesNotKnowSendsReset(
+      String kind, long offset, String epochOrNull) {
+    String channel = "feed:" + run;
+    String token = TestTokens.user("reader-" + run).subscribe("feed:*").token();
+    String epoch = publishNumbered(channel, 1);
+    publishNumbered(channel, 2);
+    String cursor =
+        SseCursor.encode(
+            Map.of(
+                ChannelName.of(channel),
+                new StreamPosition(offset, epochOrNull == null ? epoch : epochOrNull)));
+
+    try (TestSseClient sse =
+        TestSseClient.to(port).channel(channel).bearer(token).lastEventId(cursor).open()) {
+      assertThat(sse.status()).isEqualTo(200);
+      assertThat(sse.next().retry()).isNotNull();
+      List<Event> events = eventsUntilIdOnlyBlock(sse);
+      assertThat(events).hasSize(1);
+      assertThat(events.get(0).event()).isEqualTo("reset");
+      assertThat(events.get(0).data()).isEqualTo("{\"channels\":[\"" + channel + "\"]}");
+
+      publishNumbered(channel, 3);
+      assertThat(readMessages(sse, 1)).containsExactly(channel + "#3");
+    }
+  }
+
   @Test
   void requestWithoutChannelIsRefusedWith400() {
     assertRefused(TestSseClient.to(port), 400);
@@ -292,7 +334,8 @@ class SseIntegrationTests {
         IntStream.rangeClosed(1, 16)
             .mapToObj(i -> "document:" + run + "-" + i)
             .toArray(String[]::new);
-    try (TestSseClient sse = openLive(TestSseClient.to(port).channel(channels).bearer(token))) {
+    try (TestSseClient sse =
+        TestSseClient.to(port).channel(channels).bearer(token).openSubscribed()) {
       api.publish(channels[15], Map.of("n", 1));
       assertThat(readMessages(sse, 1)).containsExactly(channels[15] + "#1");
     }
@@ -372,7 +415,7 @@ class SseIntegrationTests {
     String user = "bob-" + run;
     String token = TestTokens.user(user).token();
     try (TestSseClient sse =
-        openLive(TestSseClient.to(port).channel("user:" + user).bearer(token))) {
+        TestSseClient.to(port).channel("user:" + user).bearer(token).openSubscribed()) {
       api.publish("user:" + user, Map.of("n", 1));
       assertThat(readMessages(sse, 1)).containsExactly("user:" + user + "#1");
     }
@@ -381,7 +424,7 @@ class SseIntegrationTests {
   @Test
   void anonymousNamespaceStreamsWithoutAToken() {
     String channel = "public:" + run;
-    try (TestSseClient sse = openLive(TestSseClient.to(port).channel(channel))) {
+    try (TestSseClient sse = TestSseClient.to(port).channel(channel).openSubscribed()) {
       api.publish(channel, Map.of("n", 1));
       assertThat(readMessages(sse, 1)).containsExactly(channel + "#1");
     }
@@ -406,7 +449,7 @@ class SseIntegrationTests {
     String channel = "document:" + run;
     String token = TestTokens.user("alice").subscribe("document:*").token();
     try (TestSseClient sse =
-        openLive(withToken.apply(TestSseClient.to(port).channel(channel), token))) {
+        withToken.apply(TestSseClient.to(port).channel(channel), token).openSubscribed()) {
       api.publish(channel, Map.of("n", 1));
       assertThat(readMessages(sse, 1)).containsExactly(channel + "#1");
     }
@@ -417,7 +460,7 @@ class SseIntegrationTests {
     String user = "alice-" + run;
     String token = TestTokens.user(user).subscribe("document:*").token();
     try (TestSseClient sse =
-        openLive(TestSseClient.to(port).channel("document:" + run).bearer(token))) {
+        TestSseClient.to(port).channel("document:" + run).bearer(token).openSubscribed()) {
       TestApi.Answer answer =
           api.post("/api/v1/disconnect", Map.of("user", user, "reconnect", true));
       assertThat(answer.status()).isEqualTo(200);
@@ -440,7 +483,7 @@ class SseIntegrationTests {
     String user = "alice-" + run;
     String token = TestTokens.user(user).subscribe("document:*").token();
     try (TestSseClient sse =
-        openLive(TestSseClient.to(port).channel("document:" + run).bearer(token))) {
+        TestSseClient.to(port).channel("document:" + run).bearer(token).openSubscribed()) {
       api.post("/api/v1/disconnect", Map.of("user", user, "reconnect", false));
 
       Event disconnect = sse.nextEvent();
@@ -451,23 +494,6 @@ class SseIntegrationTests {
   }
 
   // ---------------------------------------------------------------------------------------------
-
-  /** Opens the stream and reads up to the id-only block that says every channel is subscribed. */
-  private static TestSseClient openLive(TestSseClient.Request request) {
-    TestSseClient sse = request.open();
-    try {
-      assertThat(sse.status()).as("status of a stream that should open").isEqualTo(200);
-      assertThat(sse.next().retry()).as("retry: comes first").isNotNull();
-      Event subscribed = sse.nextEvent();
-      assertThat(subscribed.idOnly())
-          .as("id-only block after subscribing: %s", subscribed)
-          .isTrue();
-      return sse;
-    } catch (AssertionError | RuntimeException e) {
-      sse.close();
-      throw e;
-    }
-  }
 
   private static void assertRefused(TestSseClient.Request request, int code) {
     try (TestSseClient sse = request.open()) {
