@@ -124,8 +124,8 @@ public final class TestApi {
     assertThat(root.propertyNames()).as("top-level fields of %s", body).containsExactly("error");
     JsonNode error = root.get("error");
     assertThat(error.propertyNames())
-        .as("error fields of %s", body)
-        .containsExactlyInAnyOrder("code", "message");
+        .as("error fields of %s, in the SPEC's order", body)
+        .containsExactly("code", "message");
     assertThat(error.get("code").isInt()).as("code is a number in %s", body).isTrue();
     assertThat(error.get("code").asInt()).isEqualTo(code);
     assertThat(error.get("message").isString()).as("message is a string in %s", body).isTrue();
