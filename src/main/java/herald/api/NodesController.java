@@ -67,7 +67,9 @@ class NodesController {
           requests.onlyFields(body, Set.of("user", "channel"));
           String user = requests.string(body, "user");
           var channel = requests.channel(body, "channel");
+          // Only connections that hold the channel are affected; revoking elsewhere is a no-op.
           return Flux.fromIterable(sessions.ofUser(user))
+              .filter(session -> session.channels().contains(channel))
               .concatMap(session -> session.revoke(channel, "server unsubscribe").thenReturn(1))
               .count()
               .map(count -> new Affected(count.intValue()));

@@ -2,6 +2,7 @@ package herald.web;
 
 import herald.protocol.ErrorCode;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -31,7 +32,11 @@ public final class ErrorResponses {
 
   /** The error body for an HTTP status that has no {@link ErrorCode} (404, 405, ...). */
   public byte[] bodyWithCode(int code, String message) {
-    return json.writeValueAsBytes(Map.of("error", Map.of("code", code, "message", message)));
+    // Ordered as the SPEC writes it: Map.of would change the field order from run to run.
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("code", code);
+    error.put("message", message);
+    return json.writeValueAsBytes(Map.of("error", error));
   }
 
   /**

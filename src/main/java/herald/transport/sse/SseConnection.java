@@ -21,6 +21,7 @@ final class SseConnection implements Connection {
   private final AtomicBoolean ending = new AtomicBoolean();
   private final Sinks.Empty<Void> ended = Sinks.empty();
   private final Sinks.Empty<Void> aborted = Sinks.empty();
+  private volatile boolean abortedFlag;
 
   SseConnection(int queueCapacity) {
     this.queue = new OutboundQueue<>(queueCapacity);
@@ -68,7 +69,8 @@ final class SseConnection implements Connection {
       return;
     }
     if (code == CloseCode.SLOW_CONSUMER) {
-      // Drop what it could not read, and tell it right away.
+      // Drop what it could not read; the handler then tells it, after what its socket holds.
+      abortedFlag = true;
       aborted.tryEmitEmpty();
     } else {
       queue.offerFinal(new SseEvent.Disconnect(code, reason));
@@ -88,7 +90,13 @@ final class SseConnection implements Connection {
     return ended.asMono();
   }
 
+  /** Completes when the connection is cut as a slow consumer: its backlog is to be dropped. */
   Mono<Void> aborted() {
     return aborted.asMono();
+  }
+
+  /** Whether the connection was cut as a slow consumer. */
+  boolean isAborted() {
+    return abortedFlag;
   }
 }

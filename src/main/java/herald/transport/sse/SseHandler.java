@@ -125,11 +125,29 @@ final class SseHandler {
                 subscribeAll.then(Mono.empty()))
             .takeUntilOther(connection.ended());
 
+    // A slow consumer's backlog is dropped at once and its session released without waiting for it
+    // to read: it holds no demand, so nothing that needs a request may stand in the way. The
+    // disconnect event then follows whatever its socket already holds, as SPEC section 7 asks.
+    Mono<Void> aborted = connection.aborted().doOnSuccess(done -> release(client, connection));
     return Flux.concat(
             Mono.fromSupplier(() -> SseRenderer.retry(buffers, properties.retry())),
-            connection.queue().items().mapNotNull(renderer::render).mergeWith(timers))
-        .takeUntilOther(connection.aborted())
+            connection
+                .queue()
+                .items()
+                .mapNotNull(renderer::render)
+                .mergeWith(timers)
+                .takeUntilOther(aborted),
+            Mono.defer(() -> slowConsumerNotice(connection, renderer)))
         .doFinally(signal -> release(client, connection));
+  }
+
+  private static Mono<DataBuffer> slowConsumerNotice(
+      SseConnection connection, SseRenderer renderer) {
+    if (!connection.isAborted()) {
+      return Mono.empty();
+    }
+    return Mono.justOrEmpty(
+        renderer.render(new SseEvent.Disconnect(CloseCode.SLOW_CONSUMER, "slow consumer")));
   }
 
   private Mono<Void> failed(ClientSession client, SseConnection connection, Throwable error) {
