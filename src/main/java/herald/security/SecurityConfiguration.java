@@ -95,8 +95,9 @@ class SecurityConfiguration {
   }
 
   @Bean
-  ChannelPermissions channelPermissions(ChannelOptionsResolver options, Clock clock) {
-    return new ChannelPermissions(options, clock);
+  ChannelPermissions channelPermissions(
+      ChannelOptionsResolver options, Clock clock, AuthProperties auth) {
+    return new ChannelPermissions(options, clock, !auth.secure());
   }
 
   @Bean
