@@ -199,6 +199,12 @@ public final class TestWebSocketClient implements AutoCloseable {
     return this;
   }
 
+  /** Sends one text frame whose payload is {@code rawPayload} as is, valid UTF-8 or not. */
+  public TestWebSocketClient sendText(byte[] rawPayload) {
+    emit(new TextWebSocketFrame(Unpooled.wrappedBuffer(rawPayload)));
+    return this;
+  }
+
   /** Sends one binary frame. */
   public TestWebSocketClient sendBinary(byte[] payload) {
     emit(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(payload)));
