@@ -60,6 +60,10 @@ public final class TestWebSocketClient implements AutoCloseable {
   /** How long every wait lasts unless told otherwise. */
   public static final Duration TIMEOUT = Duration.ofSeconds(5);
 
+  /** How long a wait goes on once the connection is gone, for frames still being handed over. */
+  private static final Duration AFTER_CLOSE = Duration.ofMillis(250);
+
+  private static final Duration SLICE = Duration.ofMillis(50);
   private static final int MAX_INBOUND_FRAME = 1024 * 1024;
   private static final JsonMapper JSON = JsonMapper.shared();
 
@@ -314,11 +318,28 @@ public final class TestWebSocketClient implements AutoCloseable {
     }
   }
 
+  /**
+   * The next frame, or {@code null} at the deadline. Once the connection is gone no frame can come,
+   * so it gives up {@link #AFTER_CLOSE} later instead of waiting out the deadline: a failing test
+   * fails fast.
+   */
   private @Nullable JsonNode poll(long deadlineNanos) {
-    long left = deadlineNanos - System.nanoTime();
+    long closedDeadline = Long.MAX_VALUE;
     try {
-      String text = texts.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
-      return text == null ? null : JSON.readTree(text);
+      while (true) {
+        long now = System.nanoTime();
+        if (terminated.isDone() && closedDeadline == Long.MAX_VALUE) {
+          closedDeadline = now + AFTER_CLOSE.toNanos();
+        }
+        long left = Math.min(deadlineNanos, closedDeadline) - now;
+        if (left <= 0) {
+          return null;
+        }
+        String text = texts.poll(Math.min(left, SLICE.toNanos()), TimeUnit.NANOSECONDS);
+        if (text != null) {
+          return JSON.readTree(text);
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted", e);
