@@ -30,11 +30,10 @@ final class CommandReader {
     if (!frame.isObject()) {
       return invalid(0, "a frame must be a JSON object");
     }
-    JsonNode idNode = frame.get("id");
-    if (idNode == null || !idNode.canConvertToExactIntegral() || idNode.asLong() < 1) {
+    long id = wholeNumber(frame.get("id"));
+    if (id < 1) {
       return invalid(0, "field 'id' must be a positive integer");
     }
-    long id = idNode.asLong();
     try {
       return readOp(id, frame);
     } catch (BadField e) {
@@ -93,9 +92,9 @@ final class CommandReader {
     if (!since.isObject()) {
       throw new BadField("field 'since' must be an object with 'offset' and 'epoch'");
     }
-    JsonNode offset = since.get("offset");
+    long offset = wholeNumber(since.get("offset"));
     JsonNode epoch = since.get("epoch");
-    if (offset == null || !offset.canConvertToExactIntegral() || offset.asLong() < 0) {
+    if (offset < 0) {
       throw new BadField("field 'since.offset' must be a non-negative integer");
     }
     if (epoch == null || !epoch.isString()) {
@@ -106,7 +105,7 @@ final class CommandReader {
         throw new BadField("unknown field 'since." + truncate(field) + "'");
       }
     }
-    return new StreamPosition(offset.asLong(), epoch.asString());
+    return new StreamPosition(offset, epoch.asString());
   }
 
   private static @Nullable Integer limit(JsonNode frame) {
@@ -114,12 +113,23 @@ final class CommandReader {
     if (limit == null || limit.isNull()) {
       return null;
     }
-    if (!limit.canConvertToExactIntegral()
-        || limit.asLong() < 0
-        || limit.asLong() > Integer.MAX_VALUE) {
+    long value = wholeNumber(limit);
+    if (value < 0 || value > Integer.MAX_VALUE) {
       throw new BadField("field 'limit' must be a non-negative integer");
     }
-    return limit.asInt();
+    return (int) value;
+  }
+
+  /**
+   * The value of a whole-number field, or -1 when it is missing, not a whole number, or out of the
+   * range of {@code long}. Checked first because Jackson's {@code asLong()} throws for numbers out
+   * of range, which would break the promise that decoding never throws.
+   */
+  private static long wholeNumber(@Nullable JsonNode node) {
+    if (node == null || !node.canConvertToExactIntegral() || !node.canConvertToLong()) {
+      return -1;
+    }
+    return node.asLong();
   }
 
   private static String requiredString(JsonNode frame, String field) {

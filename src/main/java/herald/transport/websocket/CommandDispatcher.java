@@ -111,8 +111,7 @@ final class CommandDispatcher {
     return credentialsFor(connect.token())
         .doOnNext(
             credentials -> {
-              client.credentials(credentials);
-              sessions.index(client, credentials);
+              replaceCredentials(credentials);
               connected = true;
             })
         .flatMap(
@@ -182,8 +181,21 @@ final class CommandDispatcher {
   private Mono<Void> refresh(Command.Refresh refresh) {
     return tokens
         .verify(refresh.token())
-        .doOnNext(client::credentials)
+        .doOnNext(this::replaceCredentials)
         .flatMap(credentials -> reply(ok(refresh, new Reply.Refreshed(ttl(credentials)))));
+  }
+
+  /**
+   * Gives the connection {@code credentials} ({@code connect} or {@code refresh}). An anonymous
+   * connection that becomes a user's must be indexed under that user, or the backend API could not
+   * reach it and it would escape the per-user connection limit. Indexing comes first because it may
+   * refuse (429); an anonymous connection may always take a user's credentials.
+   */
+  private void replaceCredentials(Credentials credentials) {
+    if (client.credentials().anonymous()) {
+      sessions.index(client, credentials);
+    }
+    client.credentials(credentials);
   }
 
   private @Nullable Long ttl(Credentials credentials) {
