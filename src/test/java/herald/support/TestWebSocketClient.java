@@ -76,6 +76,7 @@ public final class TestWebSocketClient implements AutoCloseable {
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
   private final CompletableFuture<HttpHeaders> requestHeaders = new CompletableFuture<>();
   private final AtomicInteger binaryFrames = new AtomicInteger();
+  private final BlockingQueue<byte[]> binaries = new LinkedTransferQueue<>();
   private final AtomicInteger pings = new AtomicInteger();
   private final boolean answerPings;
   private volatile @Nullable WebsocketOutbound out;
@@ -145,8 +146,11 @@ public final class TestWebSocketClient implements AutoCloseable {
   private void received(WebSocketFrame frame) {
     if (frame instanceof TextWebSocketFrame text) {
       texts.offer(text.text());
-    } else if (frame instanceof BinaryWebSocketFrame) {
+    } else if (frame instanceof BinaryWebSocketFrame binary) {
       binaryFrames.incrementAndGet();
+      byte[] bytes = new byte[binary.content().readableBytes()];
+      binary.content().getBytes(binary.content().readerIndex(), bytes);
+      binaries.offer(bytes);
     } else if (frame instanceof PingWebSocketFrame ping) {
       pings.incrementAndGet();
       if (answerPings) {
@@ -346,7 +350,21 @@ public final class TestWebSocketClient implements AutoCloseable {
     }
   }
 
-  /** How many binary frames arrived (never parsed). */
+  /** The next binary frame's payload, waiting up to {@link #TIMEOUT}. */
+  public byte[] nextBinary() {
+    try {
+      byte[] payload = binaries.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      if (payload == null) {
+        throw new AssertionError("no binary frame within " + TIMEOUT);
+      }
+      return payload;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /** How many binary frames arrived. */
   public int binaryFrames() {
     return binaryFrames.get();
   }

@@ -4,6 +4,7 @@ import herald.config.LimitProperties;
 import herald.connection.ClientSessions;
 import herald.protocol.FrameCodec;
 import herald.protocol.JsonFrameCodec;
+import herald.protocol.MsgpackFrameCodec;
 import herald.security.TokenVerifier;
 import java.time.Clock;
 import java.util.List;
@@ -28,6 +29,11 @@ class WebSocketConfiguration {
   @Bean
   JsonFrameCodec jsonFrameCodec() {
     return new JsonFrameCodec();
+  }
+
+  @Bean
+  MsgpackFrameCodec msgpackFrameCodec() {
+    return new MsgpackFrameCodec();
   }
 
   @Bean
