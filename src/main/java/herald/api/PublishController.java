@@ -3,6 +3,7 @@ package herald.api;
 import herald.channel.ChannelName;
 import herald.channel.Publication;
 import herald.engine.Engine;
+import herald.ratelimit.RateLimits;
 import java.util.List;
 import java.util.Set;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -23,10 +24,12 @@ class PublishController {
 
   private final Engine engine;
   private final ApiRequests requests;
+  private final RateLimits limits;
 
-  PublishController(Engine engine, ApiRequests requests) {
+  PublishController(Engine engine, ApiRequests requests, RateLimits limits) {
     this.engine = engine;
     this.requests = requests;
+    this.limits = limits;
   }
 
   @PostMapping("/publish")
@@ -36,6 +39,7 @@ class PublishController {
           requests.onlyFields(body, Set.of("channel", "data"));
           ChannelName channel = requests.channel(body, "channel");
           JsonNode data = requests.data(body);
+          limits.acquireApiPublishes(1);
           return engine.publish(channel, data, null).map(PublishController::result);
         });
   }
@@ -48,6 +52,7 @@ class PublishController {
           requests.onlyFields(body, Set.of("channels", "data"));
           List<ChannelName> channels = requests.channels(body, "channels", MAX_BROADCAST_CHANNELS);
           JsonNode data = requests.data(body);
+          limits.acquireApiPublishes(channels.size());
           return Flux.fromIterable(channels)
               .concatMap(channel -> engine.publish(channel, data, null))
               .map(PublishController::resultWithChannel)

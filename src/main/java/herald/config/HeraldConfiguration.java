@@ -1,7 +1,9 @@
 package herald.config;
 
+import herald.web.ClientAddress;
 import herald.web.ErrorResponses;
 import herald.web.HeraldErrorHandler;
+import herald.web.ProxyProperties;
 import java.time.Clock;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
@@ -26,6 +28,11 @@ class HeraldConfiguration {
   @Bean
   ErrorResponses errorResponses(JsonMapper json) {
     return new ErrorResponses(json);
+  }
+
+  @Bean
+  ClientAddress clientAddress(ProxyProperties proxy) {
+    return new ClientAddress(proxy);
   }
 
   @Bean

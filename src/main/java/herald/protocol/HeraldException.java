@@ -1,5 +1,8 @@
 package herald.protocol;
 
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
 /**
  * A failure that a client is told about, with its {@link ErrorCode} and a message fit for clients.
  *
@@ -16,6 +19,11 @@ public class HeraldException extends RuntimeException {
 
   public ErrorCode code() {
     return code;
+  }
+
+  /** How long the client should wait before retrying, when that is known (rate limits). */
+  public @Nullable Duration retryAfter() {
+    return null;
   }
 
   public static HeraldException badRequest(String message) {

@@ -36,7 +36,8 @@ public final class HeraldErrorHandler implements WebExceptionHandler {
       return Mono.error(error);
     }
     if (error instanceof HeraldException herald) {
-      return responses.write(exchange.getResponse(), herald.code(), herald.getMessage());
+      return responses.write(
+          exchange.getResponse(), herald.code(), herald.getMessage(), herald.retryAfter());
     }
     if (error instanceof ServerWebInputException || error instanceof DecodingException) {
       return responses.write(exchange.getResponse(), ErrorCode.BAD_REQUEST, "malformed request");

@@ -8,6 +8,7 @@ import herald.protocol.Command;
 import herald.protocol.FrameCodec;
 import herald.protocol.HeraldException;
 import herald.protocol.ServerFrame;
+import herald.ratelimit.RateLimits;
 import herald.security.Credentials;
 import herald.security.JwtCredentials;
 import herald.security.TokenVerifier;
@@ -51,6 +52,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   private final WebSocketProperties properties;
   private final Clock clock;
   private final Scheduler timers;
+  private final RateLimits rateLimits;
 
   HeraldWebSocketHandler(
       List<FrameCodec> codecs,
@@ -60,7 +62,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
       LimitProperties limits,
       WebSocketProperties properties,
       Clock clock,
-      Scheduler timers) {
+      Scheduler timers,
+      RateLimits rateLimits) {
     this.codecs =
         codecs.stream().collect(Collectors.toMap(FrameCodec::subprotocol, Function.identity()));
     this.defaultCodec = codecs.get(0);
@@ -71,6 +74,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     this.properties = properties;
     this.clock = clock;
     this.timers = timers;
+    this.rateLimits = rateLimits;
   }
 
   @Override
@@ -129,6 +133,11 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
             clock,
             connected);
     Liveness liveness = new Liveness(clock);
+    InboundLimiter limiter =
+        new InboundLimiter(
+            rateLimits.enabled() ? rateLimits.inboundFrames() : null,
+            rateLimits.rejectionsBeforeClose(),
+            connection);
 
     Mono<Void> inbound =
         session
@@ -136,7 +145,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
             .doOnNext(message -> liveness.seen())
             .filter(message -> isData(message))
             .mapNotNull(message -> decode(codec, message, connection))
-            .concatMap(dispatcher::dispatch)
+            .concatMap(command -> limiter.limit(command, dispatcher.dispatch(command)))
             .then()
             .doFinally(signal -> connection.terminate());
 

@@ -5,6 +5,7 @@ import herald.connection.ClientSessions;
 import herald.protocol.FrameCodec;
 import herald.protocol.JsonFrameCodec;
 import herald.protocol.MsgpackFrameCodec;
+import herald.ratelimit.RateLimits;
 import herald.security.TokenVerifier;
 import java.time.Clock;
 import java.util.List;
@@ -44,7 +45,8 @@ class WebSocketConfiguration {
       JsonMapper json,
       LimitProperties limits,
       WebSocketProperties properties,
-      Clock clock) {
+      Clock clock,
+      RateLimits rateLimits) {
     List<FrameCodec> ordered =
         codecs.stream()
             .sorted(
@@ -52,7 +54,15 @@ class WebSocketConfiguration {
             .toList();
     var handler =
         new HeraldWebSocketHandler(
-            ordered, sessions, tokens, json, limits, properties, clock, Schedulers.parallel());
+            ordered,
+            sessions,
+            tokens,
+            json,
+            limits,
+            properties,
+            clock,
+            Schedulers.parallel(),
+            rateLimits);
     return new SimpleUrlHandlerMapping(Map.of("/ws", handler), Ordered.HIGHEST_PRECEDENCE);
   }
 

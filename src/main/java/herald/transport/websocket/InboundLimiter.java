@@ -1,0 +1,60 @@
+package herald.transport.websocket;
+
+import herald.protocol.CloseCode;
+import herald.protocol.Command;
+import herald.protocol.ErrorCode;
+import herald.protocol.Reply;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RequestNotPermitted;
+import io.github.resilience4j.reactor.ratelimiter.operator.RateLimiterOperator;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+/**
+ * Applies one connection's inbound-frame limit. A frame over the limit is not carried out: it gets
+ * a 429 reply. A client that keeps it up ({@code rejectionsBeforeClose} rejected frames in a row)
+ * is closed with 4029.
+ *
+ * <p>The permit is taken when each frame's Mono is subscribed, inside the per-connection {@code
+ * concatMap}, so frames are counted one by one and never park a thread (the timeout is zero).
+ * Frames of one connection are handled one at a time, so the counter needs no synchronisation.
+ */
+final class InboundLimiter {
+
+  private final @Nullable RateLimiter limiter;
+  private final int rejectionsBeforeClose;
+  private final WebSocketConnection connection;
+  private int rejectedInARow;
+
+  /**
+   * @param limiter the connection's own limiter, or {@code null} when limits are off
+   */
+  InboundLimiter(
+      @Nullable RateLimiter limiter, int rejectionsBeforeClose, WebSocketConnection connection) {
+    this.limiter = limiter;
+    this.rejectionsBeforeClose = rejectionsBeforeClose;
+    this.connection = connection;
+  }
+
+  Mono<Void> limit(Command command, Mono<Void> dispatch) {
+    if (limiter == null) {
+      return dispatch;
+    }
+    return dispatch
+        .transformDeferred(RateLimiterOperator.of(limiter))
+        .doOnSuccess(done -> rejectedInARow = 0)
+        .onErrorResume(RequestNotPermitted.class, rejected -> reject(command));
+  }
+
+  private Mono<Void> reject(Command command) {
+    return Mono.fromRunnable(
+        () -> {
+          rejectedInARow++;
+          if (rejectedInARow >= rejectionsBeforeClose) {
+            connection.disconnect(CloseCode.RATE_LIMIT_EXCEEDED, "rate limit exceeded");
+          } else {
+            connection.reply(Reply.error(command.id(), ErrorCode.RATE_LIMITED, "rate limited"));
+          }
+        });
+  }
+}
