@@ -161,7 +161,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
         session.send(frames).then(Mono.defer(() -> session.close(connection.closeStatus())));
 
     return Mono.when(inbound, outbound)
-        .onErrorResume(error -> Mono.empty())
+        // Transport errors (reset by peer, closed mid-write) end one connection and nothing else.
+        .onErrorResume(error -> ended(client, error))
         .doFinally(signal -> releaseQuietly(client));
   }
 
@@ -232,6 +233,11 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   private FrameCodec codecFor(WebSocketSession session) {
     String negotiated = session.getHandshakeInfo().getSubProtocol();
     return negotiated == null ? defaultCodec : codecs.getOrDefault(negotiated, defaultCodec);
+  }
+
+  private static Mono<Void> ended(ClientSession client, Throwable error) {
+    log.debug("client={} connection ended: {}", client.id(), error.toString());
+    return Mono.empty();
   }
 
   private static void releaseQuietly(ClientSession client) {
