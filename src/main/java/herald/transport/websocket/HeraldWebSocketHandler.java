@@ -13,6 +13,7 @@ import herald.security.JwtCredentials;
 import herald.security.TokenVerifier;
 import java.security.Principal;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -41,6 +42,9 @@ import tools.jackson.databind.json.JsonMapper;
 final class HeraldWebSocketHandler implements WebSocketHandler {
 
   private static final Logger log = LoggerFactory.getLogger(HeraldWebSocketHandler.class);
+
+  /** How long a slow consumer's close frame may wait behind its backlog before the socket drops. */
+  static final Duration SLOW_CONSUMER_CLOSE_GRACE = Duration.ofSeconds(2);
 
   private final Map<String, FrameCodec> codecs;
   private final FrameCodec defaultCodec;
@@ -153,7 +157,28 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
 
     return Mono.when(inbound, outbound)
         .onErrorResume(error -> Mono.empty())
-        .doFinally(signal -> releaseQuietly(client));
+        .doFinally(signal -> releaseQuietly(client))
+        .or(
+            connection
+                .aborted()
+                .then(Mono.defer(() -> dropSlowConsumer(session, client, connection))));
+  }
+
+  /**
+   * A slow consumer is released at once (subscriptions, session, queue) rather than when its
+   * connection ends: the client is not reading, so the close frame waits behind its backlog. It
+   * gets {@link #SLOW_CONSUMER_CLOSE_GRACE} to read up to the close frame (4008); then the TCP
+   * connection is dropped with whatever is still buffered for it.
+   */
+  private Mono<Void> dropSlowConsumer(
+      WebSocketSession session, ClientSession client, WebSocketConnection connection) {
+    log.info("client={} closed as a slow consumer", client.id());
+    releaseQuietly(client);
+    return session
+        .close(connection.closeStatus())
+        .timeout(SLOW_CONSUMER_CLOSE_GRACE, Mono.empty(), timers)
+        .onErrorResume(error -> Mono.empty())
+        .doFinally(signal -> DroppableUpgradeStrategy.drop(session));
   }
 
   /**
