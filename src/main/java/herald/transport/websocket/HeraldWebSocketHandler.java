@@ -11,6 +11,7 @@ import herald.protocol.ServerFrame;
 import herald.security.Credentials;
 import herald.security.JwtCredentials;
 import herald.security.TokenVerifier;
+import io.netty.handler.codec.TooLongFrameException;
 import java.security.Principal;
 import java.time.Clock;
 import java.time.Duration;
@@ -142,6 +143,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
             .mapNotNull(message -> decode(codec, message, connection))
             .concatMap(dispatcher::dispatch)
             .then()
+            .onErrorResume(TooLongFrameException.class, tooBig -> tooBig(connection))
             .doFinally(signal -> connection.terminate());
 
     Flux<WebSocketMessage> frames =
@@ -179,6 +181,15 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
         .timeout(SLOW_CONSUMER_CLOSE_GRACE, Mono.empty(), timers)
         .onErrorResume(error -> Mono.empty())
         .doFinally(signal -> DroppableUpgradeStrategy.drop(session));
+  }
+
+  /**
+   * A message whose fragments add up to more than the size limit (a single frame over it is refused
+   * by the frame decoder, which closes with 1009 itself): the same close, 1009.
+   */
+  private static Mono<Void> tooBig(WebSocketConnection connection) {
+    connection.disconnect(CloseCode.TOO_BIG, "message too big");
+    return Mono.empty();
   }
 
   /**
