@@ -405,6 +405,12 @@ public final class TestWebSocketClient implements AutoCloseable {
     return handshake.isDone() && handshake.getNow(-1) == 101 && !terminated.isDone();
   }
 
+  /** Drops the TCP connection without a close frame, as a crashed client would. */
+  public void abort() {
+    connection.dispose();
+    await(terminated, "the connection to end");
+  }
+
   /** Closes with 1000 and waits until the connection is gone. */
   @Override
   public void close() {
