@@ -6,8 +6,13 @@ import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.Publication;
 import herald.channel.StreamPosition;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -137,5 +142,111 @@ class JsonFrameCodecTests {
     byte[] first = codec.encode(new Push.Message(publication));
     byte[] second = codec.encode(new Push.Message(publication));
     assertThat(second).isSameAs(first);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "80",
+        "bf",
+        "c3",
+        "e282",
+        "f09f98",
+        "ff",
+        "fe",
+        "c0af",
+        "c080",
+        "c1bf",
+        "e080af",
+        "f08080af",
+        "eda080",
+        "edbfbf",
+        "f4908080",
+        "f5808080",
+        "f888808080",
+        "c328",
+        "e228a1"
+      })
+  void invalidUtf8IsABadRequestEvenWhereJacksonWouldDecodeIt(String hex) {
+    byte[] invalid = HexFormat.of().parseHex(hex);
+    byte[] frame =
+        concat("{\"id\":1,\"op\":\"publish\",\"channel\":\"c\",\"data\":\"", invalid, "\"}");
+
+    Command command = codec.decode(frame);
+
+    assertThat(command).isInstanceOf(Command.Invalid.class);
+    assertThat(((Command.Invalid) command).code()).isEqualTo(ErrorCode.BAD_REQUEST);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "\u00e9",
+        "\u07ff",
+        "\u0800",
+        "\ud7ff",
+        "\ue000",
+        "\uffff",
+        "\ud83d\ude00",
+        "\udbff\udfff"
+      })
+  void everyValidUtf8LengthIsAccepted(String text) {
+    String frame = "{\"id\":1,\"op\":\"publish\",\"channel\":\"c\",\"data\":\"" + text + "\"}";
+
+    assertThat(decode(frame))
+        .isEqualTo(
+            new Command.Publish(1, ChannelName.of("c"), json.getNodeFactory().stringNode(text)));
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2, 3})
+  void utf8ValidationAgreesWithTheJdksStrictDecoder(long seed) {
+    Random random = new Random(seed);
+    for (int i = 0; i < 20_000; i++) {
+      byte[] bytes = new byte[random.nextInt(8)];
+      for (int k = 0; k < bytes.length; k++) {
+        // Mostly bytes that start or continue a multi-byte sequence, where the edge cases are.
+        bytes[k] =
+            (byte) (random.nextInt(4) == 0 ? random.nextInt(0x80) : 0x80 + random.nextInt(0x80));
+      }
+      assertThat(JsonFrameCodec.isValidUtf8(bytes))
+          .as("%s", HexFormat.of().formatHex(bytes))
+          .isEqualTo(jdkAccepts(bytes));
+    }
+  }
+
+  @Test
+  void encodesAHistoryReplyOfDataAsDeepAsTheBackendApiAccepts() {
+    // The API reads bodies up to 500 deep: {"data": 498 arrays} is 499.
+    String data = "[".repeat(498) + "]".repeat(498);
+    Publication deep =
+        new Publication(
+            ChannelName.of("document:42"),
+            1,
+            "k3J9",
+            JsonMapper.builder().build().readTree(data),
+            1764000000123L,
+            null);
+
+    String reply = encode(Reply.ok(7, new Reply.HistoryResult(List.of(deep), 1, "k3J9", false)));
+
+    assertThat(reply).startsWith("{\"id\":7,\"result\":{\"publications\":[{").contains(data);
+  }
+
+  private static boolean jdkAccepts(byte[] bytes) {
+    try {
+      StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes));
+      return true;
+    } catch (CharacterCodingException e) {
+      return false;
+    }
+  }
+
+  private static byte[] concat(String before, byte[] middle, String after) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(before.getBytes(StandardCharsets.UTF_8));
+    out.writeBytes(middle);
+    out.writeBytes(after.getBytes(StandardCharsets.UTF_8));
+    return out.toByteArray();
   }
 }

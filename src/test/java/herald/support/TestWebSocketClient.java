@@ -40,6 +40,8 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.WebsocketClientSpec;
 import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -65,7 +67,15 @@ public final class TestWebSocketClient implements AutoCloseable {
 
   private static final Duration SLICE = Duration.ofMillis(50);
   private static final int MAX_INBOUND_FRAME = 1024 * 1024;
-  private static final JsonMapper JSON = JsonMapper.shared();
+
+  /** Reads whatever the node may send, however deeply nested (SPEC limits only inbound frames). */
+  private static final JsonMapper JSON =
+      JsonMapper.builder(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder().maxNestingDepth(10_000).build())
+                  .build())
+          .build();
 
   private final BlockingQueue<String> texts = new LinkedTransferQueue<>();
   private final ArrayDeque<JsonNode> backlog = new ArrayDeque<>();
@@ -393,6 +403,12 @@ public final class TestWebSocketClient implements AutoCloseable {
   /** Whether the connection is still up. */
   public boolean isOpen() {
     return handshake.isDone() && handshake.getNow(-1) == 101 && !terminated.isDone();
+  }
+
+  /** Drops the TCP connection without a close frame, as a crashed client would. */
+  public void abort() {
+    connection.dispose();
+    await(terminated, "the connection to end");
   }
 
   /** Closes with 1000 and waits until the connection is gone. */

@@ -12,8 +12,10 @@ import herald.ratelimit.RateLimits;
 import herald.security.Credentials;
 import herald.security.JwtCredentials;
 import herald.security.TokenVerifier;
+import io.netty.handler.codec.TooLongFrameException;
 import java.security.Principal;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -42,6 +44,9 @@ import tools.jackson.databind.json.JsonMapper;
 final class HeraldWebSocketHandler implements WebSocketHandler {
 
   private static final Logger log = LoggerFactory.getLogger(HeraldWebSocketHandler.class);
+
+  /** How long a slow consumer's close frame may wait behind its backlog before the socket drops. */
+  static final Duration SLOW_CONSUMER_CLOSE_GRACE = Duration.ofSeconds(2);
 
   private final Map<String, FrameCodec> codecs;
   private final FrameCodec defaultCodec;
@@ -147,6 +152,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
             .mapNotNull(message -> decode(codec, message, connection))
             .concatMap(command -> limiter.limit(command, dispatcher.dispatch(command)))
             .then()
+            .onErrorResume(TooLongFrameException.class, tooBig -> tooBig(connection))
             .doFinally(signal -> connection.terminate());
 
     Flux<WebSocketMessage> frames =
@@ -163,7 +169,37 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     return Mono.when(inbound, outbound)
         // Transport errors (reset by peer, closed mid-write) end one connection and nothing else.
         .onErrorResume(error -> ended(client, error))
-        .doFinally(signal -> releaseQuietly(client));
+        .doFinally(signal -> releaseQuietly(client))
+        .or(
+            connection
+                .aborted()
+                .then(Mono.defer(() -> dropSlowConsumer(session, client, connection))));
+  }
+
+  /**
+   * A slow consumer is released at once (subscriptions, session, queue) rather than when its
+   * connection ends: the client is not reading, so the close frame waits behind its backlog. It
+   * gets {@link #SLOW_CONSUMER_CLOSE_GRACE} to read up to the close frame (4008); then the TCP
+   * connection is dropped with whatever is still buffered for it.
+   */
+  private Mono<Void> dropSlowConsumer(
+      WebSocketSession session, ClientSession client, WebSocketConnection connection) {
+    log.info("client={} closed as a slow consumer", client.id());
+    releaseQuietly(client);
+    return session
+        .close(connection.closeStatus())
+        .timeout(SLOW_CONSUMER_CLOSE_GRACE, Mono.empty(), timers)
+        .onErrorResume(error -> Mono.empty())
+        .doFinally(signal -> DroppableUpgradeStrategy.drop(session));
+  }
+
+  /**
+   * A message whose fragments add up to more than the size limit (a single frame over it is refused
+   * by the frame decoder, which closes with 1009 itself): the same close, 1009.
+   */
+  private static Mono<Void> tooBig(WebSocketConnection connection) {
+    connection.disconnect(CloseCode.TOO_BIG, "message too big");
+    return Mono.empty();
   }
 
   /**
