@@ -2,6 +2,7 @@ package herald.api;
 
 import herald.channel.ChannelName;
 import herald.protocol.HeraldException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -13,6 +14,13 @@ import tools.jackson.databind.json.JsonMapper;
  * checks the size of published data.
  */
 final class ApiRequests {
+
+  /**
+   * The deepest {@code data} a WebSocket client can publish (its frame may nest 32 levels, one of
+   * which is the frame itself); the API holds published data to the same, so every subscriber and
+   * history reader can be sent what was accepted.
+   */
+  static final int MAX_NESTING_DEPTH = 31;
 
   private final JsonMapper json;
   private final long maxMessageSize;
@@ -88,10 +96,35 @@ final class ApiRequests {
     if (data == null || data.isMissingNode()) {
       throw HeraldException.badRequest("field 'data' is required");
     }
+    if (depth(data) > MAX_NESTING_DEPTH) {
+      throw HeraldException.badRequest(
+          "field 'data' is nested deeper than " + MAX_NESTING_DEPTH + " levels");
+    }
     if (json.writeValueAsBytes(data).length > maxMessageSize) {
       throw HeraldException.tooLarge("data is larger than " + maxMessageSize + " bytes");
     }
     return data;
+  }
+
+  /** How deeply {@code node} nests arrays and objects; walked without recursion. */
+  static int depth(JsonNode node) {
+    int deepest = 0;
+    ArrayDeque<JsonNode> nodes = new ArrayDeque<>();
+    ArrayDeque<Integer> depths = new ArrayDeque<>();
+    nodes.push(node);
+    depths.push(node.isContainer() ? 1 : 0);
+    while (!nodes.isEmpty()) {
+      JsonNode current = nodes.pop();
+      int level = depths.pop();
+      deepest = Math.max(deepest, level);
+      for (JsonNode child : current) {
+        if (child.isContainer()) {
+          nodes.push(child);
+          depths.push(level + 1);
+        }
+      }
+    }
+    return deepest;
   }
 
   private static String truncate(String text) {

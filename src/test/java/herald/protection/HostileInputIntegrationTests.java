@@ -249,8 +249,8 @@ class HostileInputIntegrationTests {
     String channel = TestIds.next("document:deep");
     TestWebSocketClient reader = open(TestTokens.user(TestIds.next("reader")).subscribe("*"));
     result(reader.request(1, Frames.subscribe(1, channel)));
-    // The API reads bodies up to Jackson's default depth, 500: {"data": 498 arrays} is 499.
-    String data = arrays(498);
+    // The API accepts data as deep as a WebSocket client may publish: 31 levels.
+    String data = arrays(31);
 
     TestApi.Answer answer =
         api.postRaw("/api/v1/publish", "{\"channel\":\"" + channel + "\",\"data\":" + data + "}");
@@ -263,17 +263,20 @@ class HostileInputIntegrationTests {
   }
 
   @Test
-  void apiHistoryOfAPublicationAsDeepAsTheApiAcceptsIsServed() {
+  void apiRefusesDataNestedDeeperThanTheWebSocketLimitAndServesWhatItAccepts() {
     String channel = TestIds.next("document:deep");
-    String data = arrays(498);
+    TestApi.Answer tooDeep =
+        api.postRaw(
+            "/api/v1/publish", "{\"channel\":\"" + channel + "\",\"data\":" + arrays(32) + "}");
+    assertThat(tooDeep.status()).as(tooDeep.body()).isEqualTo(400);
+
+    String data = arrays(31);
     TestApi.Answer published =
         api.postRaw("/api/v1/publish", "{\"channel\":\"" + channel + "\",\"data\":" + data + "}");
     assertThat(published.status()).as(published.body()).isEqualTo(200);
 
     TestApi.Answer history = api.get("/api/v1/channels/" + channel + "/history");
-
     assertThat(history.status()).as(history.body()).isEqualTo(200);
-    // Read as text: the answer is nested deeper than a default JSON parser reads.
     assertThat(history.body()).contains("\"data\":" + data);
     assertControlClientUnaffected();
   }

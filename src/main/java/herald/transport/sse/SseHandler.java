@@ -12,6 +12,7 @@ import herald.security.Credentials;
 import herald.security.JwtCredentials;
 import herald.security.TokenVerifier;
 import io.netty.buffer.ByteBufAllocator;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.NettyDataBufferFactory;
 import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
 import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -28,6 +30,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
+import reactor.netty.Connection;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -42,6 +45,7 @@ final class SseHandler {
 
   private static final Logger log = LoggerFactory.getLogger(SseHandler.class);
   static final String LAST_EVENT_ID = "Last-Event-ID";
+  static final Duration SLOW_CONSUMER_GRACE = Duration.ofSeconds(5);
 
   private final ClientSessions sessions;
   private final ChannelPermissions permissions;
@@ -85,7 +89,7 @@ final class SseHandler {
         .map(
             credentials -> {
               channels.forEach(channel -> permissions.checkSubscribe(credentials, channel));
-              return open(credentials, channels, resumed);
+              return open(credentials, channels, resumed, dropper(request));
             })
         .flatMap(
             events ->
@@ -99,7 +103,8 @@ final class SseHandler {
   private Flux<DataBuffer> open(
       Credentials credentials,
       Set<ChannelName> channels,
-      Map<ChannelName, StreamPosition> resumed) {
+      Map<ChannelName, StreamPosition> resumed,
+      Runnable drop) {
     SseConnection connection = new SseConnection(limits.outboundQueue());
     ClientSession client = sessions.open("sse", credentials, connection);
     SseRenderer renderer = new SseRenderer(json, buffers, resumed);
@@ -138,7 +143,47 @@ final class SseHandler {
                 .mergeWith(timers)
                 .takeUntilOther(aborted),
             Mono.defer(() -> slowConsumerNotice(connection, renderer)))
-        .doFinally(signal -> release(client, connection));
+        .doFinally(
+            signal -> {
+              release(client, connection);
+              dropIfStuck(connection, drop);
+            });
+  }
+
+  /**
+   * Once a stream ended as a slow consumer, its client gets {@link #SLOW_CONSUMER_GRACE} to read up
+   * to the {@code disconnect} event; if its socket still cannot take more by then, the TCP
+   * connection is dropped with whatever is buffered for it, since a client that does not read would
+   * otherwise hold those buffers for as long as it likes.
+   */
+  private void dropIfStuck(SseConnection connection, Runnable drop) {
+    if (!connection.isAborted()) {
+      return;
+    }
+    // A timer owned by nobody else: the stream it belongs to has already ended.
+    Mono.delay(SLOW_CONSUMER_GRACE, timers).subscribe(tick -> drop.run());
+  }
+
+  /**
+   * How to drop the request's TCP connection when its client is stuck (the socket cannot take
+   * more); a no-op off Reactor Netty.
+   */
+  private static Runnable dropper(ServerRequest request) {
+    Object nativeResponse;
+    try {
+      nativeResponse =
+          ServerHttpResponseDecorator.getNativeResponse(request.exchange().getResponse());
+    } catch (IllegalArgumentException notNetty) {
+      return () -> {};
+    }
+    if (!(nativeResponse instanceof Connection connection)) {
+      return () -> {};
+    }
+    return () -> {
+      if (connection.channel().isActive() && !connection.channel().isWritable()) {
+        connection.channel().close();
+      }
+    };
   }
 
   private static Mono<DataBuffer> slowConsumerNotice(
