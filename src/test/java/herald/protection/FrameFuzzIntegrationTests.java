@@ -22,6 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -38,6 +39,16 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Each seed generates the same frames every run, so a failure replays exactly.
  */
 @HeraldIntegrationTest
+// The fuzz aims at decoding and dispatch: with the default 50 frames/s nearly every generated frame
+// would only meet the rate limiter (tested in RateLimitIntegrationTests), and 2,000 pipelined
+// requests can queue more replies than the default outbound queue holds (slow consumers are tested
+// in the SlowConsumer tests).
+@TestPropertySource(
+    properties = {
+      "herald.rate-limits.inbound-frames-per-second=1000000",
+      "herald.rate-limits.inbound-frames-burst=1000000",
+      "herald.limits.outbound-queue=100000"
+    })
 class FrameFuzzIntegrationTests {
 
   private static final int FRAMES = 2_000;
@@ -192,7 +203,9 @@ class FrameFuzzIntegrationTests {
           if (client.isOpen()) {
             throw ended;
           }
-          assertThat(rateLimited).as("429 replies before the connection ended").isPositive();
+          assertThat(rateLimited)
+              .as("429 replies before the connection ended with %s", client.closeStatus())
+              .isPositive();
           assertThat(client.closeStatus().code()).isEqualTo(4029);
           return;
         }
