@@ -1,7 +1,10 @@
 package herald.security;
 
+import herald.protocol.HeraldException;
+import java.security.Principal;
 import java.util.List;
 import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
 
 /** Reads Herald's claims from a verified JWT. */
 public final class JwtCredentials {
@@ -16,6 +19,18 @@ public final class JwtCredentials {
         patterns(jwt, "publish"),
         jwt.getExpiresAt(),
         false);
+  }
+
+  /**
+   * The credentials of a principal that Spring Security authenticated from a JWT.
+   *
+   * @throws HeraldException 401 for any other kind of principal
+   */
+  public static Credentials from(Principal principal) {
+    if (principal instanceof JwtAuthenticationToken jwt) {
+      return from(jwt.getToken());
+    }
+    throw HeraldException.unauthorized("unsupported authentication");
   }
 
   private static List<ChannelPattern> patterns(Jwt jwt, String claim) {

@@ -23,7 +23,6 @@ import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.NettyDataBufferFactory;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
-import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
 import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
@@ -83,7 +82,7 @@ final class SseHandler {
     Map<ChannelName, StreamPosition> resumed = cursor(request, channels);
     return request
         .principal()
-        .map(SseHandler::credentialsOf)
+        .map(JwtCredentials::from)
         .defaultIfEmpty(
             tokens.secure() ? Credentials.anonymousUser() : Credentials.insecureDevelopment())
         .map(
@@ -253,12 +252,5 @@ final class SseHandler {
     }
     positions.keySet().retainAll(channels);
     return positions;
-  }
-
-  private static Credentials credentialsOf(java.security.Principal principal) {
-    if (principal instanceof JwtAuthenticationToken jwt) {
-      return JwtCredentials.from(jwt.getToken());
-    }
-    throw HeraldException.unauthorized("unsupported authentication");
   }
 }

@@ -13,7 +13,6 @@ import herald.security.Credentials;
 import herald.security.JwtCredentials;
 import herald.security.TokenVerifier;
 import io.netty.handler.codec.TooLongFrameException;
-import java.security.Principal;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -24,7 +23,6 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
 import org.springframework.web.reactive.socket.CloseStatus;
 import org.springframework.web.reactive.socket.WebSocketHandler;
 import org.springframework.web.reactive.socket.WebSocketMessage;
@@ -92,18 +90,11 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     return session
         .getHandshakeInfo()
         .getPrincipal()
-        .map(HeraldWebSocketHandler::credentialsOf)
+        .map(JwtCredentials::from)
         .map(credentials -> open(session, credentials, true))
         .switchIfEmpty(Mono.fromSupplier(() -> openWithoutToken(session)))
         .flatMap(opened -> opened)
         .onErrorResume(HeraldException.class, error -> refuse(session, error));
-  }
-
-  private static Credentials credentialsOf(Principal principal) {
-    if (principal instanceof JwtAuthenticationToken jwt) {
-      return JwtCredentials.from(jwt.getToken());
-    }
-    throw HeraldException.unauthorized("unsupported authentication");
   }
 
   private Mono<Void> openWithoutToken(WebSocketSession session) {
