@@ -191,11 +191,11 @@ final class ChannelFeed {
     }
     StreamPosition latest = page.latest();
     if (!latest.epoch().equals(epoch)) {
+      log.info("channel={} epoch={} history lost, new offset sequence", channel, latest.epoch());
       epoch = latest.epoch();
       last = 0;
       releaseWaiters(true);
-    }
-    if (!page.recovered()) {
+    } else if (!page.recovered()) {
       log.warn(
           "channel={} offset={} latest={} history no longer holds the gap",
           channel,
@@ -232,14 +232,20 @@ final class ChannelFeed {
   }
 
   private void releaseWaiters(boolean all) {
+    if (waiters.isEmpty()) {
+      return;
+    }
+    List<Waiter> released = new ArrayList<>();
     Iterator<Waiter> it = waiters.iterator();
     while (it.hasNext()) {
       Waiter waiter = it.next();
       if (all || isDelivered(waiter.publication)) {
-        waiter.sink.tryEmitEmpty();
+        released.add(waiter);
         it.remove();
       }
     }
+    // Emitted after the walk: a released publisher may publish again at once, on this thread.
+    released.forEach(waiter -> waiter.sink.tryEmitEmpty());
   }
 
   private record Waiter(Publication publication, Sinks.Empty<Void> sink) {}

@@ -401,7 +401,16 @@ final class RedisEngine implements Engine, AutoCloseable {
         .then();
   }
 
+  /** Never throws: an exception would end the pub/sub subscription of every channel it carries. */
   private void onMessage(ChannelMessage<String, String> message) {
+    try {
+      dispatch(message);
+    } catch (RuntimeException e) {
+      log.error("pub/sub message for {} not delivered", message.getChannel(), e);
+    }
+  }
+
+  private void dispatch(ChannelMessage<String, String> message) {
     ChannelName channel = RedisKeys.channelOf(message.getChannel());
     ChannelFeed feed = channel == null ? null : feeds.get(channel);
     if (feed == null) {
@@ -554,7 +563,14 @@ final class RedisEngine implements Engine, AutoCloseable {
 
     @Override
     public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
-      reconnects.emitNext(index, Sinks.EmitFailureHandler.busyLooping(Duration.ofMillis(100)));
+      // Connections reconnect on different I/O threads; the sink takes one emission at a time.
+      Sinks.EmitResult result;
+      synchronized (reconnects) {
+        result = reconnects.tryEmitNext(index);
+      }
+      if (result.isFailure()) {
+        log.warn("engine=redis connection={} reconnect not handled: {}", index, result);
+      }
     }
   }
 
