@@ -536,11 +536,6 @@ final class RedisEngine implements Engine, AutoCloseable {
     return history.compareTo(MIN_META_TTL) > 0 ? history : MIN_META_TTL;
   }
 
-  /** Whether the circuit breaker lets commands through; for health. */
-  boolean available() {
-    return breaker.getState() != CircuitBreaker.State.OPEN && connection.isOpen();
-  }
-
   @Override
   public void close() {
     loops.dispose();

@@ -57,9 +57,11 @@ class RedisClusterIntegrationTests {
   }
 
   private static RedisEngine node(EngineListener listener) {
-    RedisEngine engine =
-        new RedisEngine(
-            RedisProperties.of(redis.url()), new TestChannelOptions(), JsonMapper.shared());
+    return node(listener, RedisProperties.of(redis.url()));
+  }
+
+  private static RedisEngine node(EngineListener listener, RedisProperties properties) {
+    RedisEngine engine = new RedisEngine(properties, new TestChannelOptions(), JsonMapper.shared());
     engine.attach(listener);
     return engine;
   }
@@ -151,6 +153,66 @@ class RedisClusterIntegrationTests {
     assertThat(onB.offsets()).containsExactly(1L, 2L, 3L, afterRestart.offset());
   }
 
+  @Test
+  void presenceAndJoinLeaveAreClusterWide() {
+    ChannelName channel = channel("chat:room");
+    ClientInfo alice = new ClientInfo("alice", "c-alice", "node-a");
+    subscribe(nodeA, channel);
+    subscribe(nodeB, channel);
+
+    StepVerifier.create(nodeA.join(channel, alice)).expectComplete().verify(TIMEOUT);
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(onB.joins).containsExactly(alice));
+    assertThat(onA.joins).containsExactly(alice);
+    StepVerifier.create(nodeB.presence(channel))
+        .assertNext(clients -> assertThat(clients).containsExactly(alice))
+        .expectComplete()
+        .verify(TIMEOUT);
+
+    StepVerifier.create(nodeA.leave(channel, alice)).expectComplete().verify(TIMEOUT);
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(onB.leaves).containsExactly(alice));
+    assertThat(onA.leaves).containsExactly(alice);
+    StepVerifier.create(nodeB.presence(channel))
+        .assertNext(clients -> assertThat(clients).isEmpty())
+        .expectComplete()
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  void presenceOfANodeThatDiedExpiresWhileALiveNodeKeepsItsOwn() {
+    ChannelName channel = channel("chat:room");
+    RedisProperties shortPresence =
+        new RedisProperties(
+            redis.url(),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(2),
+            1,
+            Duration.ofMillis(900),
+            Duration.ofSeconds(1));
+    RedisEngine dying = node(new Recorder(), shortPresence);
+    RedisEngine living = node(new Recorder(), shortPresence);
+    ClientInfo ghost = new ClientInfo("ghost", "c-ghost", "node-dead");
+    ClientInfo bob = new ClientInfo("bob", "c-bob", "node-live");
+    try {
+      StepVerifier.create(dying.join(channel, ghost).then(living.join(channel, bob)))
+          .expectComplete()
+          .verify(TIMEOUT);
+      dying.close();
+
+      await()
+          .atMost(TIMEOUT)
+          .untilAsserted(
+              () -> assertThat(nodeB.presence(channel).block(TIMEOUT)).containsExactly(bob));
+      // Still there after several TTLs: the living node refreshes its entries.
+      await()
+          .pollDelay(Duration.ofSeconds(2))
+          .atMost(TIMEOUT)
+          .untilAsserted(
+              () -> assertThat(nodeB.presence(channel).block(TIMEOUT)).containsExactly(bob));
+    } finally {
+      living.close();
+    }
+  }
+
   private static void subscribe(RedisEngine node, ChannelName channel) {
     StepVerifier.create(node.subscribe(channel)).expectComplete().verify(TIMEOUT);
   }
@@ -196,6 +258,8 @@ class RedisClusterIntegrationTests {
   /** Records one node's deliveries. */
   private static final class Recorder implements EngineListener {
     final List<Publication> publications = new CopyOnWriteArrayList<>();
+    final List<ClientInfo> joins = new CopyOnWriteArrayList<>();
+    final List<ClientInfo> leaves = new CopyOnWriteArrayList<>();
 
     List<Long> offsets() {
       return publications.stream().map(Publication::offset).toList();
@@ -207,9 +271,13 @@ class RedisClusterIntegrationTests {
     }
 
     @Override
-    public void onJoin(ChannelName channel, ClientInfo client) {}
+    public void onJoin(ChannelName channel, ClientInfo client) {
+      joins.add(client);
+    }
 
     @Override
-    public void onLeave(ChannelName channel, ClientInfo client) {}
+    public void onLeave(ChannelName channel, ClientInfo client) {
+      leaves.add(client);
+    }
   }
 }
