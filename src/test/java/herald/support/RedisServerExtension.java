@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import redis.embedded.RedisServer;
@@ -20,20 +21,22 @@ import redis.embedded.core.RedisServerBuilder;
  *
  * <p>{@link #shared()} is started once per JVM and used by every test class that does not stop
  * Redis; tests that stop and restart Redis take their own {@link #dedicated()} server. Every server
- * is stopped at JVM exit.
+ * is stopped at JVM exit; a dedicated one also after its test class.
  *
  * <pre>{@code
  * @RegisterExtension static final RedisServerExtension redis = RedisServerExtension.shared();
  * }</pre>
  */
-public final class RedisServerExtension implements BeforeAllCallback {
+public final class RedisServerExtension implements BeforeAllCallback, AfterAllCallback {
 
-  private static final RedisServerExtension SHARED = new RedisServerExtension();
+  private static final RedisServerExtension SHARED = new RedisServerExtension(false);
 
   private final int port = freePort();
+  private final boolean dedicated;
   private final RedisServer server;
 
-  private RedisServerExtension() {
+  private RedisServerExtension(boolean dedicated) {
+    this.dedicated = dedicated;
     try {
       Path dir = Files.createTempDirectory("herald-redis-");
       RedisServerBuilder builder =
@@ -60,12 +63,20 @@ public final class RedisServerExtension implements BeforeAllCallback {
 
   /** A server of the caller's own, which it may stop and start again. */
   public static RedisServerExtension dedicated() {
-    return new RedisServerExtension();
+    return new RedisServerExtension(true);
   }
 
   @Override
   public void beforeAll(ExtensionContext context) {
     start();
+  }
+
+  /** Stops a dedicated server; the shared one runs until JVM exit. */
+  @Override
+  public void afterAll(ExtensionContext context) {
+    if (dedicated) {
+      stop();
+    }
   }
 
   /** Starts the server (again) on its port; does nothing when it runs. */

@@ -22,6 +22,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -32,6 +33,8 @@ import tools.jackson.databind.JsonNode;
  * subscribers on this node and on a second node sharing the Redis receive the same sequence.
  */
 @HeraldIntegrationTest
+// Its Redis stops after the class; a cached context would keep reconnecting to it.
+@DirtiesContext
 class RedisNodeIntegrationTests {
 
   // A server of its own: one test stops it.
