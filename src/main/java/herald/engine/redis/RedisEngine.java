@@ -541,8 +541,7 @@ final class RedisEngine implements Engine, AutoCloseable {
     loops.dispose();
     feeds.values().forEach(ChannelFeed::close);
     feeds.clear();
-    pubsub.forEach(StatefulRedisPubSubConnection::closeAsync);
-    connection.closeAsync();
+    // Shutting the client down closes every connection it opened.
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     resources.shutdown(0, 2, TimeUnit.SECONDS);
     log.info("engine=redis instance={} closed", instance);
