@@ -50,6 +50,7 @@ import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.concurrent.Queues;
 import reactor.util.retry.Retry;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -94,7 +95,10 @@ final class RedisEngine implements Engine, AutoCloseable {
   private final CircuitBreaker breaker;
   private final Map<ChannelName, ChannelFeed> feeds = new ConcurrentHashMap<>();
   private final Map<ChannelName, Map<String, ClientInfo>> localPresence = new ConcurrentHashMap<>();
-  private final Sinks.Many<Integer> reconnects = Sinks.many().unicast().onBackpressureBuffer();
+  // Bounded: a reconnect storm beyond it is dropped with a warning; each entry resyncs a
+  // connection.
+  private final Sinks.Many<Integer> reconnects =
+      Sinks.many().unicast().onBackpressureBuffer(Queues.<Integer>get(256).get());
   private final Disposable.Composite loops = Disposables.composite();
   private volatile EngineListener listener = NoListener.INSTANCE;
 
@@ -117,11 +121,24 @@ final class RedisEngine implements Engine, AutoCloseable {
     uri.setTimeout(properties.commandTimeout());
     this.client = RedisClient.create(resources, uri);
     client.setOptions(clientOptions(properties));
-    this.connection = client.connect();
-    this.commands = connection.reactive();
-    for (int i = 0; i < properties.pubsubConnections(); i++) {
-      pubsub.add(openPubSub(i));
+    try {
+      this.connection = client.connect();
+      for (int i = 0; i < properties.pubsubConnections(); i++) {
+        pubsub.add(openPubSub(i));
+      }
+    } catch (RuntimeException e) {
+      loops.dispose();
+      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+      resources.shutdown(0, 2, TimeUnit.SECONDS);
+      throw new IllegalStateException(
+          "cannot connect to Redis at herald.redis.url ("
+              + uri.getHost()
+              + ":"
+              + uri.getPort()
+              + ")",
+          e);
     }
+    this.commands = connection.reactive();
     loops.add(
         reconnects
             .asFlux()

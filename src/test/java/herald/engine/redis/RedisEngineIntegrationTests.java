@@ -1,6 +1,7 @@
 package herald.engine.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
@@ -34,6 +35,21 @@ class RedisEngineIntegrationTests extends EngineContractTests {
   @AfterEach
   void close() {
     redisEngine.close();
+  }
+
+  @Test
+  void anUnreachableRedisFailsStartUpNamingTheSetting() throws Exception {
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    String url = "redis://127.0.0.1:" + port;
+    assertThatThrownBy(
+            () ->
+                new RedisEngine(
+                    RedisProperties.of(url), new TestChannelOptions(), JsonMapper.shared()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("herald.redis.url");
   }
 
   @Test
