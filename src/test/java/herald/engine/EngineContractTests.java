@@ -174,6 +174,19 @@ public abstract class EngineContractTests {
     final List<ClientInfo> joins = new CopyOnWriteArrayList<>();
     final List<ClientInfo> leaves = new CopyOnWriteArrayList<>();
 
+    /** What was delivered so far, in delivery order. */
+    public List<Publication> publications() {
+      return List.copyOf(publications);
+    }
+
+    public List<ClientInfo> joins() {
+      return List.copyOf(joins);
+    }
+
+    public List<ClientInfo> leaves() {
+      return List.copyOf(leaves);
+    }
+
     @Override
     public void onPublication(Publication publication) {
       publications.add(publication);

@@ -1,0 +1,43 @@
+package herald.engine.redis;
+
+import jakarta.validation.constraints.Positive;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The Redis engine's settings ({@code herald.redis.*}).
+ *
+ * @param url {@code redis://[user:password@]host:port[/db]}; when blank, the in-memory engine runs
+ * @param commandTimeout how long one Redis command may take before it fails (and counts against the
+ *     circuit breaker)
+ * @param connectTimeout how long opening a connection to Redis may take
+ * @param pubsubConnections how many pub/sub connections carry this node's channel subscriptions
+ * @param presenceTtl how long a presence entry lives unless its node refreshes it (every third of
+ *     this); entries of a node that died vanish after it
+ * @param breakerOpenDuration how long the circuit breaker stays open before it lets calls probe
+ *     Redis again
+ */
+@Validated
+@ConfigurationProperties("herald.redis")
+public record RedisProperties(
+    @Nullable String url,
+    @DefaultValue("1s") Duration commandTimeout,
+    @DefaultValue("2s") Duration connectTimeout,
+    @DefaultValue("4") @Positive int pubsubConnections,
+    @DefaultValue("60s") Duration presenceTtl,
+    @DefaultValue("1s") Duration breakerOpenDuration) {
+
+  /** The settings for {@code url} with every default. */
+  static RedisProperties of(String url) {
+    return new RedisProperties(
+        url,
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(2),
+        4,
+        Duration.ofSeconds(60),
+        Duration.ofSeconds(1));
+  }
+}

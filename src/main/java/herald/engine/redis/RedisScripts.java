@@ -1,0 +1,179 @@
+package herald.engine.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The Lua scripts of the Redis engine. Each runs atomically, so an offset, its history entry and
+ * its pub/sub message can never disagree. Time is Redis's own ({@code TIME}), so every node stamps
+ * and expires with one clock.
+ *
+ * <p>A publication's payload is {@code {"ts":…,"offset":…,"epoch":"…","from":"…","data":…}}; it
+ * starts with {@code ts} so that scripts can read a history entry's age without decoding it.
+ */
+final class RedisScripts {
+
+  private static final String NOW =
+      """
+      local time = redis.call('TIME')
+      local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+      """;
+
+  private static final String EPOCH =
+      """
+      local epoch = redis.call('HGET', KEYS[1], 'epoch')
+      if not epoch then
+        epoch = ARGV[1]
+        redis.call('HSET', KEYS[1], 'epoch', epoch)
+      end
+      """;
+
+  /**
+   * Publishes one publication. KEYS: meta, history. ARGV: epoch for a new sequence, data JSON,
+   * has-from ("1"/"0"), from, history size, history TTL ms, meta TTL ms, pub/sub channel. Returns
+   * {offset, epoch, ts}.
+   */
+  static final Script PUBLISH =
+      new Script(
+          EPOCH
+              + NOW
+              + """
+              local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
+              local ts = string.format('%.0f', now)
+              local payload = '{"ts":' .. ts .. ',"offset":' .. offset
+                .. ',"epoch":' .. cjson.encode(epoch)
+              if ARGV[3] == '1' then
+                payload = payload .. ',"from":' .. cjson.encode(ARGV[4])
+              end
+              payload = payload .. ',"data":' .. ARGV[2] .. '}'
+              local size = tonumber(ARGV[5])
+              if size > 0 then
+                redis.call('RPUSH', KEYS[2], payload)
+                redis.call('LTRIM', KEYS[2], -size, -1)
+                redis.call('PEXPIRE', KEYS[2], ARGV[6])
+              else
+                redis.call('DEL', KEYS[2])
+              end
+              redis.call('PEXPIRE', KEYS[1], ARGV[7])
+              redis.call('PUBLISH', ARGV[8], payload)
+              return {offset, epoch, ts}
+              """);
+
+  /**
+   * Reads a channel's position and history with the recovery rules of the in-memory engine. KEYS:
+   * meta, history. ARGV: epoch for a new sequence, meta TTL ms, history TTL ms, since offset (""
+   * for none), since epoch, limit (-1 for all). Returns {epoch, offset, recovered (1/0),
+   * payload...}. Entries older than the TTL count as gone even before Redis drops them.
+   */
+  static final Script HISTORY =
+      new Script(
+          EPOCH
+              + NOW
+              + """
+              redis.call('PEXPIRE', KEYS[1], ARGV[2])
+              local offset = tonumber(redis.call('HGET', KEYS[1], 'offset') or '0')
+              local cutoff = now - tonumber(ARGV[3])
+              local len = redis.call('LLEN', KEYS[2])
+              local first = 0
+              while first < len do
+                local head = redis.call('LINDEX', KEYS[2], first)
+                local ts = tonumber(string.match(head, '^{"ts":(%d+)'))
+                if ts > cutoff then break end
+                first = first + 1
+              end
+              local base = offset - len + 1
+              local recovered = 1
+              local after = 0
+              if ARGV[4] ~= '' then
+                local since = tonumber(ARGV[4])
+                if ARGV[5] ~= epoch or since > offset then
+                  recovered = 0
+                elseif since < offset and (first >= len or base + first > since + 1) then
+                  recovered = 0
+                end
+                if recovered == 1 then after = since end
+              end
+              local result = {epoch, offset, recovered}
+              local limit = tonumber(ARGV[6])
+              local start = math.max(first, after + 1 - base)
+              if limit ~= 0 and start < len then
+                local stop = len - 1
+                if limit > 0 then stop = math.min(stop, start + limit - 1) end
+                local entries = redis.call('LRANGE', KEYS[2], start, stop)
+                for i = 1, #entries do result[#result + 1] = entries[i] end
+              end
+              return result
+              """);
+
+  /**
+   * Adds or refreshes a presence entry. KEYS: presence, clients. ARGV: client id, client JSON, TTL
+   * ms, announce ("1"/"0"), pub/sub channel, announcement. Returns 1.
+   */
+  static final Script JOIN =
+      new Script(
+          NOW
+              + """
+              redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+              redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+              redis.call('PEXPIRE', KEYS[1], ARGV[3])
+              redis.call('PEXPIRE', KEYS[2], ARGV[3])
+              if ARGV[4] == '1' then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
+              return 1
+              """);
+
+  /**
+   * Removes a presence entry. KEYS: presence, clients. ARGV: client id, announce ("1"/"0"), pub/sub
+   * channel, announcement. Returns 1 when the entry was there.
+   */
+  static final Script LEAVE =
+      new Script(
+          """
+          local removed = redis.call('ZREM', KEYS[1], ARGV[1])
+          redis.call('HDEL', KEYS[2], ARGV[1])
+          if removed == 1 and ARGV[2] == '1' then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
+          return removed
+          """);
+
+  /**
+   * Lists a channel's live presence entries, dropping expired ones. KEYS: presence, clients.
+   * Returns the client JSONs.
+   */
+  static final Script PRESENCE =
+      new Script(
+          NOW
+              + """
+              local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+              for i = 1, #expired do
+                redis.call('ZREM', KEYS[1], expired[i])
+                redis.call('HDEL', KEYS[2], expired[i])
+              end
+              local result = {}
+              local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+              for i = 1, #ids do
+                local info = redis.call('HGET', KEYS[2], ids[i])
+                if info then result[#result + 1] = info end
+              end
+              return result
+              """);
+
+  private RedisScripts() {}
+
+  /** A script's source and the SHA-1 that {@code EVALSHA} knows it by. */
+  record Script(String source, String sha) {
+
+    Script(String source) {
+      this(source, sha1(source));
+    }
+
+    private static String sha1(String source) {
+      try {
+        MessageDigest digest = MessageDigest.getInstance("SHA-1");
+        return HexFormat.of().formatHex(digest.digest(source.getBytes(StandardCharsets.UTF_8)));
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("SHA-1 is missing from this JVM", e);
+      }
+    }
+  }
+}

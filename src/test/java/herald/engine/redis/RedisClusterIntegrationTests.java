@@ -1,0 +1,283 @@
+package herald.engine.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import herald.channel.ChannelName;
+import herald.channel.ClientInfo;
+import herald.channel.Publication;
+import herald.engine.EngineListener;
+import herald.engine.EngineUnavailableException;
+import herald.support.RedisServerExtension;
+import herald.support.TestChannelOptions;
+import io.lettuce.core.KillArgs;
+import io.lettuce.core.RedisClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
+
+/**
+ * Two nodes (two Redis engines, each with its own Lettuce clients) on one Redis: the same sequence
+ * everywhere, across pub/sub reconnects and a Redis restart (SPEC §8).
+ */
+class RedisClusterIntegrationTests {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  // This class kills connections and restarts Redis, so it has a server of its own.
+  @RegisterExtension static final RedisServerExtension redis = RedisServerExtension.dedicated();
+
+  private final Recorder onA = new Recorder();
+  private final Recorder onB = new Recorder();
+  private RedisEngine nodeA;
+  private RedisEngine nodeB;
+
+  @BeforeEach
+  void startNodes() {
+    redis.start();
+    nodeA = node(onA);
+    nodeB = node(onB);
+  }
+
+  @AfterEach
+  void stopNodes() {
+    nodeA.close();
+    nodeB.close();
+  }
+
+  private static RedisEngine node(EngineListener listener) {
+    return node(listener, RedisProperties.of(redis.url()));
+  }
+
+  private static RedisEngine node(EngineListener listener, RedisProperties properties) {
+    RedisEngine engine = new RedisEngine(properties, new TestChannelOptions(), JsonMapper.shared());
+    engine.attach(listener);
+    return engine;
+  }
+
+  @Test
+  void publicationsOnOneNodeReachTheOtherWithTheSameOffsets() {
+    ChannelName channel = channel("news");
+    subscribe(nodeB, channel);
+    List<Publication> published = publish(nodeA, channel, 1, 20).collectList().block(TIMEOUT);
+
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(() -> assertThat(onB.publications).containsExactlyElementsOf(published));
+    assertThat(onB.publications)
+        .extracting(Publication::epoch)
+        .containsOnly(published.get(0).epoch());
+  }
+
+  @Test
+  void interleavedPublishersOnBothNodesGiveBothTheSameGaplessSequence() {
+    ChannelName channel = channel("news");
+    subscribe(nodeA, channel);
+    subscribe(nodeB, channel);
+
+    List<Publication> published =
+        Flux.merge(publish(nodeA, channel, 1, 100), publish(nodeB, channel, 1001, 100))
+            .collectList()
+            .block(TIMEOUT);
+
+    assertThat(published).hasSize(200);
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(onB.offsets()).hasSize(200));
+    assertThat(onA.offsets()).containsExactlyElementsOf(oneTo(200));
+    assertThat(onB.offsets()).containsExactlyElementsOf(oneTo(200));
+    assertThat(onB.publications).containsExactlyElementsOf(onA.publications);
+  }
+
+  @Test
+  void killedPubSubConnectionsLoseNothingAndDuplicateNothing() {
+    // race keeps 100,000 publications: whatever the reconnect misses is still in the history.
+    ChannelName channel = channel("race");
+    subscribe(nodeB, channel);
+
+    Flux.range(1, 300)
+        .concatMap(
+            n ->
+                n == 150
+                    ? killPubSubConnections().then(publishOne(nodeA, channel, n))
+                    : publishOne(nodeA, channel, n))
+        .then()
+        .block(TIMEOUT);
+
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(onB.offsets()).hasSize(300));
+    assertThat(onB.offsets()).containsExactlyElementsOf(oneTo(300));
+    assertThat(onB.publications)
+        .extracting(publication -> publication.data().asInt())
+        .containsExactlyElementsOf(LongStream.rangeClosed(1, 300).mapToObj(n -> (int) n).toList());
+  }
+
+  @Test
+  void publishFailsFastWhileRedisIsDownAndDeliveryResumesWhenItReturns() {
+    ChannelName channel = channel("news");
+    subscribe(nodeB, channel);
+    publish(nodeA, channel, 1, 3).then().block(TIMEOUT);
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(onB.offsets()).hasSize(3));
+
+    redis.stop();
+    try {
+      for (int attempt = 0; attempt < 3; attempt++) {
+        long started = System.nanoTime();
+        StepVerifier.create(publishOne(nodeA, channel, 100 + attempt))
+            .expectError(EngineUnavailableException.class)
+            .verify(Duration.ofSeconds(1));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
+      }
+    } finally {
+      redis.start();
+    }
+
+    // Redis came back empty: the channel starts a new epoch, which node B takes as a new sequence.
+    Publication afterRestart =
+        await()
+            .atMost(TIMEOUT)
+            .ignoreExceptionsInstanceOf(EngineUnavailableException.class)
+            .until(() -> publishOne(nodeA, channel, 200).block(TIMEOUT), p -> p != null);
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(() -> assertThat(onB.publications).contains(afterRestart));
+    assertThat(afterRestart.epoch()).isNotEqualTo(onB.publications.get(0).epoch());
+    assertThat(onB.offsets()).containsExactly(1L, 2L, 3L, afterRestart.offset());
+  }
+
+  @Test
+  void presenceAndJoinLeaveAreClusterWide() {
+    ChannelName channel = channel("chat:room");
+    ClientInfo alice = new ClientInfo("alice", "c-alice", "node-a");
+    subscribe(nodeA, channel);
+    subscribe(nodeB, channel);
+
+    StepVerifier.create(nodeA.join(channel, alice)).expectComplete().verify(TIMEOUT);
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(onB.joins).containsExactly(alice));
+    assertThat(onA.joins).containsExactly(alice);
+    StepVerifier.create(nodeB.presence(channel))
+        .assertNext(clients -> assertThat(clients).containsExactly(alice))
+        .expectComplete()
+        .verify(TIMEOUT);
+
+    StepVerifier.create(nodeA.leave(channel, alice)).expectComplete().verify(TIMEOUT);
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(onB.leaves).containsExactly(alice));
+    assertThat(onA.leaves).containsExactly(alice);
+    StepVerifier.create(nodeB.presence(channel))
+        .assertNext(clients -> assertThat(clients).isEmpty())
+        .expectComplete()
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  void presenceOfANodeThatDiedExpiresWhileALiveNodeKeepsItsOwn() {
+    ChannelName channel = channel("chat:room");
+    RedisProperties shortPresence =
+        new RedisProperties(
+            redis.url(),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(2),
+            1,
+            Duration.ofMillis(900),
+            Duration.ofSeconds(1));
+    RedisEngine dying = node(new Recorder(), shortPresence);
+    RedisEngine living = node(new Recorder(), shortPresence);
+    ClientInfo ghost = new ClientInfo("ghost", "c-ghost", "node-dead");
+    ClientInfo bob = new ClientInfo("bob", "c-bob", "node-live");
+    try {
+      StepVerifier.create(dying.join(channel, ghost).then(living.join(channel, bob)))
+          .expectComplete()
+          .verify(TIMEOUT);
+      dying.close();
+
+      await()
+          .atMost(TIMEOUT)
+          .untilAsserted(
+              () -> assertThat(nodeB.presence(channel).block(TIMEOUT)).containsExactly(bob));
+      // Still there after several TTLs: the living node refreshes its entries.
+      await()
+          .pollDelay(Duration.ofSeconds(2))
+          .atMost(TIMEOUT)
+          .untilAsserted(
+              () -> assertThat(nodeB.presence(channel).block(TIMEOUT)).containsExactly(bob));
+    } finally {
+      living.close();
+    }
+  }
+
+  private static void subscribe(RedisEngine node, ChannelName channel) {
+    StepVerifier.create(node.subscribe(channel)).expectComplete().verify(TIMEOUT);
+  }
+
+  private static Flux<Publication> publish(
+      RedisEngine node, ChannelName channel, int first, int count) {
+    return Flux.range(first, count).concatMap(n -> publishOne(node, channel, n));
+  }
+
+  private static Mono<Publication> publishOne(RedisEngine node, ChannelName channel, int n) {
+    JsonNode data = JsonNodeFactory.instance.numberNode(n);
+    return node.publish(channel, data, null);
+  }
+
+  /** {@code CLIENT KILL TYPE pubsub}, from a connection of the test's own. */
+  private static Mono<Void> killPubSubConnections() {
+    return Mono.using(
+            () -> RedisClient.create(redis.url()),
+            client ->
+                Mono.fromCompletionStage(
+                        client.connectAsync(
+                            io.lettuce.core.codec.StringCodec.UTF8,
+                            io.lettuce.core.RedisURI.create(redis.url())))
+                    .flatMap(
+                        connection ->
+                            connection
+                                .reactive()
+                                .clientKill(KillArgs.Builder.typePubsub())
+                                .doOnNext(killed -> assertThat(killed).isPositive())
+                                .doFinally(signal -> connection.closeAsync())),
+            RedisClient::shutdownAsync)
+        .then();
+  }
+
+  private static ChannelName channel(String name) {
+    return ChannelName.of(name + "-" + System.nanoTime());
+  }
+
+  private static List<Long> oneTo(long n) {
+    return LongStream.rangeClosed(1, n).boxed().toList();
+  }
+
+  /** Records one node's deliveries. */
+  private static final class Recorder implements EngineListener {
+    final List<Publication> publications = new CopyOnWriteArrayList<>();
+    final List<ClientInfo> joins = new CopyOnWriteArrayList<>();
+    final List<ClientInfo> leaves = new CopyOnWriteArrayList<>();
+
+    List<Long> offsets() {
+      return publications.stream().map(Publication::offset).toList();
+    }
+
+    @Override
+    public void onPublication(Publication publication) {
+      publications.add(publication);
+    }
+
+    @Override
+    public void onJoin(ChannelName channel, ClientInfo client) {
+      joins.add(client);
+    }
+
+    @Override
+    public void onLeave(ChannelName channel, ClientInfo client) {
+      leaves.add(client);
+    }
+  }
+}

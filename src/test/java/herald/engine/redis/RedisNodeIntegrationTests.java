@@ -1,0 +1,165 @@
+package herald.engine.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import herald.HeraldApplication;
+import herald.engine.Engine;
+import herald.support.HeraldIntegrationTest;
+import herald.support.RedisServerExtension;
+import herald.support.TestApi;
+import herald.support.TestIds;
+import herald.support.TestSseClient;
+import herald.support.TestTokens;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Herald nodes with {@code herald.redis.url} set: the API publishes through Redis and SSE
+ * subscribers on this node and on a second node sharing the Redis receive the same sequence.
+ */
+@HeraldIntegrationTest
+// Its Redis stops after the class; a cached context would keep reconnecting to it.
+@DirtiesContext
+class RedisNodeIntegrationTests {
+
+  // A server of its own: one test stops it.
+  @RegisterExtension static final RedisServerExtension redis = RedisServerExtension.dedicated();
+
+  private static ConfigurableApplicationContext otherNode;
+
+  @LocalServerPort int port;
+
+  @Autowired WebTestClient http;
+
+  @Autowired Engine engine;
+
+  @DynamicPropertySource
+  static void redisUrl(DynamicPropertyRegistry registry) {
+    redis.start();
+    registry.add("herald.redis.url", redis::url);
+  }
+
+  @BeforeAll
+  static void startOtherNode() {
+    redis.start();
+    otherNode =
+        // Command-line arguments, since application.yml outranks default properties.
+        new SpringApplicationBuilder(HeraldApplication.class)
+            .run(
+                "--server.port=0",
+                "--herald.node.name=other-node",
+                "--herald.redis.url=" + redis.url(),
+                "--herald.auth.hmac-secret=" + TestTokens.SECRET,
+                "--herald.api.key=" + TestTokens.API_KEY,
+                "--herald.rate-limits.connections-per-ip-per-second=100000",
+                "--herald.rate-limits.connections-per-ip-burst=100000");
+  }
+
+  @AfterAll
+  static void stopOtherNode() {
+    if (otherNode != null) {
+      otherNode.close();
+    }
+  }
+
+  private static int otherPort() {
+    return ((WebServerApplicationContext) otherNode).getWebServer().getPort();
+  }
+
+  @Test
+  void theRedisEngineRunsWhenAUrlIsSet() {
+    assertThat(engine).isInstanceOf(RedisEngine.class);
+    assertThat(otherNode.getBean(Engine.class)).isInstanceOf(RedisEngine.class);
+  }
+
+  @Test
+  void apiPublicationsReachSseSubscribersOnEveryNodeInOffsetOrder() {
+    String channel = "document:" + TestIds.next("redis");
+    String token = TestTokens.user("alice").subscribe("document:*").token();
+    TestApi api = new TestApi(http);
+    try (TestSseClient here =
+            TestSseClient.to(port).channel(channel).bearer(token).openSubscribed();
+        TestSseClient there =
+            TestSseClient.to(otherPort()).channel(channel).bearer(token).openSubscribed()) {
+      for (int n = 1; n <= 5; n++) {
+        JsonNode published = api.publish(channel, Map.of("n", n));
+        assertThat(published.get("offset").asLong()).isEqualTo(n);
+      }
+      for (TestSseClient sse : new TestSseClient[] {here, there}) {
+        for (int n = 1; n <= 5; n++) {
+          JsonNode publication = TestApi.json().readTree(sse.nextMessage().data());
+          assertThat(publication.get("channel").asString()).isEqualTo(channel);
+          assertThat(publication.get("offset").asLong()).isEqualTo(n);
+          assertThat(publication.get("data").get("n").asInt()).isEqualTo(n);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aSubscriberResumesOnAnotherNodeFromTheRedisHistory() {
+    String channel = "document:" + TestIds.next("redis");
+    String token = TestTokens.user("alice").subscribe("document:*").token();
+    TestApi api = new TestApi(http);
+    String lastEventId;
+    try (TestSseClient here =
+        TestSseClient.to(port).channel(channel).bearer(token).openSubscribed()) {
+      api.publish(channel, Map.of("n", 1));
+      here.nextMessage();
+      lastEventId = here.lastEventId();
+    }
+    api.publish(channel, Map.of("n", 2));
+    api.publish(channel, Map.of("n", 3));
+    try (TestSseClient there =
+        TestSseClient.to(otherPort())
+            .channel(channel)
+            .bearer(token)
+            .lastEventId(lastEventId)
+            .open()) {
+      assertThat(there.status()).isEqualTo(200);
+      assertThat(there.next().retry()).isNotNull();
+      assertThat(TestApi.json().readTree(there.nextMessage().data()).get("offset").asLong())
+          .isEqualTo(2);
+      assertThat(TestApi.json().readTree(there.nextMessage().data()).get("offset").asLong())
+          .isEqualTo(3);
+    }
+  }
+
+  @Test
+  void publishAnswers503WhileRedisIsDownAndWorksWhenItIsBack() {
+    String channel = "document:" + TestIds.next("redis");
+    TestApi api = new TestApi(http);
+    redis.stop();
+    try {
+      long started = System.nanoTime();
+      TestApi.Answer answer =
+          api.post("/api/v1/publish", Map.of("channel", channel, "data", Map.of("n", 1)));
+      assertThat(answer.status()).as("answer %s", answer.body()).isEqualTo(503);
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
+    } finally {
+      redis.start();
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                api.post("/api/v1/publish", Map.of("channel", channel, "data", Map.of("n", 1)))
+                        .status()
+                    == 200);
+  }
+}
