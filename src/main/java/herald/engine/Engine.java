@@ -51,6 +51,14 @@ public interface Engine {
   Mono<List<ClientInfo>> presence(ChannelName channel);
 
   /**
+   * Checks that the engine can serve requests now, for readiness. Completes when it can; fails with
+   * {@link EngineUnavailableException} when it cannot.
+   */
+  default Mono<Void> ping() {
+    return Mono.empty();
+  }
+
+  /**
    * Sets the one listener that receives this node's deliveries. Called once, by the registry,
    * before any subscription.
    */

@@ -523,6 +523,12 @@ final class RedisEngine implements Engine, AutoCloseable {
   }
 
   /** The circuit breaker, and every failure as {@link EngineUnavailableException}. */
+  /** A Redis PING through the circuit breaker: what readiness asks. */
+  @Override
+  public Mono<Void> ping() {
+    return guard(commands.ping()).then();
+  }
+
   private <T> Mono<T> guard(Mono<T> call) {
     return call.transformDeferred(CircuitBreakerOperator.of(breaker)).onErrorMap(this::unavailable);
   }

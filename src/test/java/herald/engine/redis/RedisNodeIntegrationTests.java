@@ -141,7 +141,7 @@ class RedisNodeIntegrationTests {
   }
 
   @Test
-  void publishAnswers503WhileRedisIsDownAndWorksWhenItIsBack() {
+  void publishAnswers503AndReadinessIsDownWhileRedisIsDownAndBothRecoverWhenItIsBack() {
     String channel = "document:" + TestIds.next("redis");
     TestApi api = new TestApi(http);
     redis.stop();
@@ -151,6 +151,8 @@ class RedisNodeIntegrationTests {
           api.post("/api/v1/publish", Map.of("channel", channel, "data", Map.of("n", 1)));
       assertThat(answer.status()).as("answer %s", answer.body()).isEqualTo(503);
       assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
+      http.get().uri("/actuator/health/readiness").exchange().expectStatus().isEqualTo(503);
+      http.get().uri("/actuator/health/liveness").exchange().expectStatus().isOk();
     } finally {
       redis.start();
     }
@@ -161,5 +163,15 @@ class RedisNodeIntegrationTests {
                 api.post("/api/v1/publish", Map.of("channel", channel, "data", Map.of("n", 1)))
                         .status()
                     == 200);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                http.get()
+                    .uri("/actuator/health/readiness")
+                    .exchange()
+                    .returnResult(String.class)
+                    .getStatus()
+                    .is2xxSuccessful());
   }
 }

@@ -1,0 +1,15 @@
+package herald.observability;
+
+import herald.engine.Engine;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Health contributions; the readiness group includes the engine (application.yml). */
+@Configuration(proxyBeanMethods = false)
+class ObservabilityConfiguration {
+
+  @Bean
+  EngineHealthIndicator engineHealthIndicator(Engine engine) {
+    return new EngineHealthIndicator(engine);
+  }
+}
