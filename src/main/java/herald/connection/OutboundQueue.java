@@ -1,7 +1,9 @@
 package herald.connection;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.util.concurrent.Queues;
 
@@ -23,6 +25,10 @@ public final class OutboundQueue<T> {
       Sinks.many().unicast().onBackpressureBuffer(Queues.<T>unbounded(LINK_SIZE).get());
   private final AtomicInteger queued = new AtomicInteger();
   private final int capacity;
+  private final AtomicBoolean ending = new AtomicBoolean();
+  private final Sinks.Empty<Void> ended = Sinks.empty();
+  private final Sinks.Empty<Void> aborted = Sinks.empty();
+  private volatile boolean wasAborted;
 
   public OutboundQueue(int capacity) {
     this.capacity = capacity;
@@ -40,12 +46,64 @@ public final class OutboundQueue<T> {
   }
 
   /**
-   * Queues {@code item} even when the queue is full: for the one final frame ({@code disconnect})
-   * before the queue completes.
+   * Ends the connection politely: queues {@code last} (its {@code disconnect}) even when the queue
+   * is full, then completes, so the writer sends what is queued and then {@code last}. Returns
+   * {@code false}, doing nothing, when the connection is already ending.
    */
-  public boolean offerFinal(T item) {
+  public boolean finish(T last) {
+    if (!ending.compareAndSet(false, true)) {
+      return false;
+    }
     queued.incrementAndGet();
-    return emit(item);
+    emit(last);
+    end();
+    return true;
+  }
+
+  /**
+   * Ends a slow consumer: what is queued is to be dropped, not written, since the client cannot
+   * read it and writing it first would only delay freeing its buffers. Returns {@code false}, doing
+   * nothing, when the connection is already ending.
+   */
+  public boolean abort() {
+    if (!ending.compareAndSet(false, true)) {
+      return false;
+    }
+    wasAborted = true;
+    aborted.tryEmitEmpty();
+    end();
+    return true;
+  }
+
+  /** The client went away: no final item, nothing more to write. */
+  public void terminate() {
+    ending.set(true);
+    end();
+  }
+
+  private void end() {
+    complete();
+    ended.tryEmitEmpty();
+  }
+
+  /** Whether the connection started to end, in any of the three ways. */
+  public boolean isEnding() {
+    return ending.get();
+  }
+
+  /** Whether the connection ended as a slow consumer. */
+  public boolean isAborted() {
+    return wasAborted;
+  }
+
+  /** Completes when the connection starts to end, for whatever reason. */
+  public Mono<Void> ended() {
+    return ended.asMono();
+  }
+
+  /** Completes when queued items must be dropped rather than written. */
+  public Mono<Void> aborted() {
+    return aborted.asMono();
   }
 
   private boolean emit(T item) {
@@ -60,8 +118,7 @@ public final class OutboundQueue<T> {
     return true;
   }
 
-  /** Ends the stream after what is queued; later offers are refused. */
-  public void complete() {
+  private void complete() {
     synchronized (this) {
       sink.tryEmitComplete();
     }

@@ -13,6 +13,19 @@ import herald.channel.Publication;
  */
 public interface EngineListener {
 
+  /** Drops everything: what an engine delivers to before the registry attaches. */
+  EngineListener NONE =
+      new EngineListener() {
+        @Override
+        public void onPublication(Publication publication) {}
+
+        @Override
+        public void onJoin(ChannelName channel, ClientInfo client) {}
+
+        @Override
+        public void onLeave(ChannelName channel, ClientInfo client) {}
+      };
+
   void onPublication(Publication publication);
 
   void onJoin(ChannelName channel, ClientInfo client);

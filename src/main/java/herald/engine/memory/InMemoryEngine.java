@@ -44,7 +44,7 @@ public final class InMemoryEngine implements Engine, AutoCloseable {
   private final Set<ChannelName> subscribed = ConcurrentHashMap.newKeySet();
   private final Map<ChannelName, Map<String, ClientInfo>> presence = new ConcurrentHashMap<>();
   private final Disposable sweeper;
-  private volatile EngineListener listener = NoListener.INSTANCE;
+  private volatile EngineListener listener = EngineListener.NONE;
 
   public InMemoryEngine(
       ChannelOptionsResolver options, Clock clock, Duration sweepInterval, Scheduler scheduler) {
@@ -178,18 +178,5 @@ public final class InMemoryEngine implements Engine, AutoCloseable {
   @Override
   public void close() {
     sweeper.dispose();
-  }
-
-  private enum NoListener implements EngineListener {
-    INSTANCE;
-
-    @Override
-    public void onPublication(Publication publication) {}
-
-    @Override
-    public void onJoin(ChannelName channel, ClientInfo client) {}
-
-    @Override
-    public void onLeave(ChannelName channel, ClientInfo client) {}
   }
 }

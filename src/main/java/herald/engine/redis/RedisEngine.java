@@ -100,7 +100,7 @@ final class RedisEngine implements Engine, AutoCloseable {
   private final Sinks.Many<Integer> reconnects =
       Sinks.many().unicast().onBackpressureBuffer(Queues.<Integer>get(256).get());
   private final Disposable.Composite loops = Disposables.composite();
-  private volatile EngineListener listener = NoListener.INSTANCE;
+  private volatile EngineListener listener = EngineListener.NONE;
 
   RedisEngine(RedisProperties properties, ChannelOptionsResolver options, JsonMapper json) {
     String url = properties.url();
@@ -589,18 +589,5 @@ final class RedisEngine implements Engine, AutoCloseable {
         log.warn("engine=redis connection={} reconnect not handled: {}", index, result);
       }
     }
-  }
-
-  private enum NoListener implements EngineListener {
-    INSTANCE;
-
-    @Override
-    public void onPublication(Publication publication) {}
-
-    @Override
-    public void onJoin(ChannelName channel, ClientInfo client) {}
-
-    @Override
-    public void onLeave(ChannelName channel, ClientInfo client) {}
   }
 }

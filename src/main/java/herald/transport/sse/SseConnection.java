@@ -7,9 +7,7 @@ import herald.connection.Connection;
 import herald.connection.OutboundQueue;
 import herald.protocol.CloseCode;
 import herald.registry.Recovery;
-import java.util.concurrent.atomic.AtomicBoolean;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 
 /**
  * The SSE side of one stream: queues events for the writer. SSE has no frame for join, leave or
@@ -18,10 +16,6 @@ import reactor.core.publisher.Sinks;
 final class SseConnection implements Connection {
 
   private final OutboundQueue<SseEvent> queue;
-  private final AtomicBoolean ending = new AtomicBoolean();
-  private final Sinks.Empty<Void> ended = Sinks.empty();
-  private final Sinks.Empty<Void> aborted = Sinks.empty();
-  private volatile boolean abortedFlag;
 
   SseConnection(int queueCapacity) {
     this.queue = new OutboundQueue<>(queueCapacity);
@@ -65,38 +59,30 @@ final class SseConnection implements Connection {
 
   @Override
   public void disconnect(CloseCode code, String reason) {
-    if (!ending.compareAndSet(false, true)) {
-      return;
-    }
     if (code == CloseCode.SLOW_CONSUMER) {
       // Drop what it could not read; the handler then tells it, after what its socket holds.
-      abortedFlag = true;
-      aborted.tryEmitEmpty();
+      queue.abort();
     } else {
-      queue.offerFinal(new SseEvent.Disconnect(code, reason));
+      queue.finish(new SseEvent.Disconnect(code, reason));
     }
-    queue.complete();
-    ended.tryEmitEmpty();
   }
 
   /** The client went away. */
   void terminate() {
-    ending.set(true);
-    queue.complete();
-    ended.tryEmitEmpty();
+    queue.terminate();
   }
 
   Mono<Void> ended() {
-    return ended.asMono();
+    return queue.ended();
   }
 
   /** Completes when the connection is cut as a slow consumer: its backlog is to be dropped. */
   Mono<Void> aborted() {
-    return aborted.asMono();
+    return queue.aborted();
   }
 
   /** Whether the connection was cut as a slow consumer. */
   boolean isAborted() {
-    return abortedFlag;
+    return queue.isAborted();
   }
 }

@@ -13,7 +13,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.springframework.web.reactive.socket.CloseStatus;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 
 /**
  * The WebSocket side of one connection: queues frames for the writer and decides how the connection
@@ -24,8 +23,6 @@ final class WebSocketConnection implements Connection {
 
   private final OutboundQueue<ServerFrame> queue;
   private final AtomicReference<@Nullable CloseStatus> closeStatus = new AtomicReference<>();
-  private final Sinks.Empty<Void> ended = Sinks.empty();
-  private final Sinks.Empty<Void> aborted = Sinks.empty();
 
   WebSocketConnection(int queueCapacity) {
     this.queue = new OutboundQueue<>(queueCapacity);
@@ -71,20 +68,16 @@ final class WebSocketConnection implements Connection {
       return;
     }
     if (code == CloseCode.SLOW_CONSUMER) {
-      // It cannot read what is queued; writing it first would only delay freeing its buffers.
-      aborted.tryEmitEmpty();
+      queue.abort();
     } else {
-      queue.offerFinal(new Push.Disconnect(code, reason));
+      queue.finish(new Push.Disconnect(code, reason));
     }
-    queue.complete();
-    ended.tryEmitEmpty();
   }
 
   /** The client went away: stop writing and end timers; no frame to send. */
   void terminate() {
     closeStatus.compareAndSet(null, CloseStatus.NORMAL);
-    queue.complete();
-    ended.tryEmitEmpty();
+    queue.terminate();
   }
 
   /** The status to close with once the writer finished. */
@@ -95,11 +88,11 @@ final class WebSocketConnection implements Connection {
 
   /** Completes when the connection starts to end, for whatever reason. */
   Mono<Void> ended() {
-    return ended.asMono();
+    return queue.ended();
   }
 
   /** Completes when queued frames must be dropped rather than written. */
   Mono<Void> aborted() {
-    return aborted.asMono();
+    return queue.aborted();
   }
 }
