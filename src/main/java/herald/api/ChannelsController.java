@@ -3,12 +3,12 @@ package herald.api;
 import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.StreamPosition;
+import herald.cluster.Cluster;
 import herald.engine.Engine;
 import herald.engine.HistoryPage;
 import herald.engine.HistoryQuery;
 import herald.protocol.HeraldException;
 import herald.protocol.PublicationJson;
-import herald.registry.ChannelRegistry;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -25,11 +25,11 @@ import tools.jackson.databind.JsonNode;
 class ChannelsController {
 
   private final Engine engine;
-  private final ChannelRegistry registry;
+  private final Cluster cluster;
 
-  ChannelsController(Engine engine, ChannelRegistry registry) {
+  ChannelsController(Engine engine, Cluster cluster) {
     this.engine = engine;
-    this.registry = registry;
+    this.cluster = cluster;
   }
 
   /** {@code GET /api/v1/channels/{channel}/history?since=&epoch=&limit=}. */
@@ -81,15 +81,18 @@ class ChannelsController {
         () -> engine.presence(ApiRequests.channelName(channel, "channel")).map(Presence::new));
   }
 
-  /** {@code GET /api/v1/channels}: channels with subscribers, and how many. */
+  /** {@code GET /api/v1/channels}: channels with subscribers on any node, and how many. */
   @GetMapping
   Mono<Channels> channels() {
-    return Mono.fromSupplier(
-        () ->
-            new Channels(
-                registry.subscriberCounts().entrySet().stream()
-                    .map(entry -> new ActiveChannel(entry.getKey(), entry.getValue()))
-                    .toList()));
+    return cluster
+        .channels()
+        .map(
+            active ->
+                new Channels(
+                    active.subscribers().entrySet().stream()
+                        .map(entry -> new ActiveChannel(entry.getKey(), entry.getValue()))
+                        .toList(),
+                    active.partial()));
   }
 
   /** A channel's history. */
@@ -101,6 +104,6 @@ class ChannelsController {
   /** One active channel. */
   record ActiveChannel(String channel, int subscribers) {}
 
-  /** The active channels. */
-  record Channels(List<ActiveChannel> channels) {}
+  /** The active channels; {@code partial} when some node did not answer in time. */
+  record Channels(List<ActiveChannel> channels, boolean partial) {}
 }

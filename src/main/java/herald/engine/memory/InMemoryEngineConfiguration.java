@@ -1,6 +1,7 @@
 package herald.engine.memory;
 
 import herald.channel.ChannelOptionsResolver;
+import herald.engine.Backplane;
 import herald.engine.Engine;
 import herald.engine.EngineProperties;
 import java.time.Clock;
@@ -19,5 +20,10 @@ class InMemoryEngineConfiguration {
   @Bean(destroyMethod = "close")
   Engine engine(ChannelOptionsResolver options, Clock clock, EngineProperties properties) {
     return new InMemoryEngine(options, clock, properties.sweepInterval(), Schedulers.parallel());
+  }
+
+  @Bean
+  Backplane backplane(Clock clock) {
+    return new InMemoryBackplane(clock);
   }
 }
