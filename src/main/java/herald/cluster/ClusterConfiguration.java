@@ -31,6 +31,11 @@ class ClusterConfiguration {
         backplane, local, new ControlMessages(json), properties.requestTimeout());
   }
 
+  @Bean(destroyMethod = "close")
+  ClaimRenewal claimRenewal(ClientSessions sessions) {
+    return new ClaimRenewal(sessions, Schedulers.parallel());
+  }
+
   @Bean
   Cluster cluster(NodeDirectory directory, ClusterControl control) {
     return new Cluster(directory, control);

@@ -1,24 +1,45 @@
 package herald.connection;
 
 import herald.config.LimitProperties;
+import herald.engine.Backplane;
 import herald.engine.Engine;
+import herald.engine.EngineUnavailableException;
 import herald.protocol.ErrorCode;
 import herald.protocol.HeraldException;
 import herald.registry.ChannelRegistry;
 import herald.security.ChannelPermissions;
 import herald.security.Credentials;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * Every connection this node holds, by id and by user: the directory the backend API acts on and
  * the place connections-per-user is counted.
+ *
+ * <p>The per-user limit holds on the whole cluster: a connection is counted here first (at once, so
+ * a burst on one node cannot overshoot), then {@linkplain #claim claimed} on the engine's
+ * backplane, which counts the user's connections on every node. Claims live for {@link #CLAIM_TTL}
+ * unless renewed, so those of a node that died stop counting after it.
  */
 public final class ClientSessions {
 
+  private static final Logger log = LoggerFactory.getLogger(ClientSessions.class);
+
+  /** How long a connection's cluster-wide claim lives unless renewed (every third of it). */
+  public static final Duration CLAIM_TTL = Duration.ofSeconds(30);
+
+  // Renewals of different users sent to the backplane at once.
+  private static final int RENEWALS_IN_FLIGHT = 16;
+
   private final SessionServices services;
+  private final Backplane backplane;
   private final Map<String, ClientSession> byId = new ConcurrentHashMap<>();
   private final Map<String, Set<ClientSession>> byUser = new ConcurrentHashMap<>();
 
@@ -27,8 +48,10 @@ public final class ClientSessions {
       Engine engine,
       ChannelRegistry registry,
       ChannelPermissions permissions,
-      LimitProperties limits) {
+      LimitProperties limits,
+      Backplane backplane) {
     this.services = new SessionServices(nodeName, engine, registry, permissions, limits, this);
+    this.backplane = backplane;
   }
 
   /**
@@ -70,14 +93,69 @@ public final class ClientSessions {
     }
   }
 
+  /**
+   * Counts {@code session} against its user's connections on every node. Fails with 429 (and
+   * forgets the session) when the user is at the limit; admits when the backplane cannot be
+   * reached, since Redis being down must not lock users out (this node's own count still holds).
+   */
+  public Mono<Void> claim(ClientSession session) {
+    if (session.credentials().anonymous()) {
+      return Mono.empty();
+    }
+    String user = session.user();
+    return backplane
+        .claim(user, session.id(), services.limits().maxConnectionsPerUser(), CLAIM_TTL)
+        .onErrorResume(
+            EngineUnavailableException.class,
+            error -> {
+              log.debug(
+                  "user={} admitted without a cluster-wide count: {}", user, error.toString());
+              return Mono.just(true);
+            })
+        .flatMap(
+            admitted -> {
+              if (admitted) {
+                return Mono.empty();
+              }
+              forget(session);
+              return Mono.error(
+                  new HeraldException(
+                      ErrorCode.RATE_LIMITED, "too many connections for this user"));
+            });
+  }
+
+  /** Keeps every claim of this node's connections alive for another {@link #CLAIM_TTL}. */
+  public Flux<Void> renewClaims() {
+    return Flux.fromIterable(List.copyOf(byUser.entrySet()))
+        .flatMap(
+            entry ->
+                backplane
+                    .renew(
+                        entry.getKey(),
+                        entry.getValue().stream().map(ClientSession::id).toList(),
+                        CLAIM_TTL)
+                    .onErrorResume(error -> Mono.empty()),
+            RENEWALS_IN_FLIGHT);
+  }
+
   void remove(ClientSession session) {
-    byId.remove(session.id());
+    if (forget(session) && !session.credentials().anonymous()) {
+      backplane
+          .release(session.user(), session.id())
+          .subscribe(
+              done -> {},
+              error -> log.debug("claim of {} left to expire: {}", session.id(), error.toString()));
+    }
+  }
+
+  private boolean forget(ClientSession session) {
     byUser.computeIfPresent(
         session.user(),
         (user, sessions) -> {
           sessions.remove(session);
           return sessions.isEmpty() ? null : sessions;
         });
+    return byId.remove(session.id()) != null;
   }
 
   /** The connections of {@code user} on this node. */

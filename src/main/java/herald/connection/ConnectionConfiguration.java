@@ -1,6 +1,7 @@
 package herald.connection;
 
 import herald.config.LimitProperties;
+import herald.engine.Backplane;
 import herald.engine.Engine;
 import herald.registry.ChannelRegistry;
 import herald.security.ChannelPermissions;
@@ -18,7 +19,8 @@ class ConnectionConfiguration {
       Engine engine,
       ChannelRegistry registry,
       ChannelPermissions permissions,
-      LimitProperties limits) {
-    return new ClientSessions(nodeName, engine, registry, permissions, limits);
+      LimitProperties limits,
+      Backplane backplane) {
+    return new ClientSessions(nodeName, engine, registry, permissions, limits, backplane);
   }
 }

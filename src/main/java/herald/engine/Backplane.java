@@ -1,6 +1,7 @@
 package herald.engine;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
 import java.util.function.Consumer;
 import reactor.core.publisher.Mono;
@@ -32,6 +33,19 @@ public interface Backplane {
 
   /** Sends {@code message} to {@code node}'s listener; a node that is gone never sees it. */
   Mono<Void> send(String node, String message);
+
+  /**
+   * Counts connection {@code id} against {@code user}'s connections on every node: emits {@code
+   * true} when the user held fewer than {@code limit} (or already held this one), and the claim
+   * then lives for {@code ttl} unless renewed; {@code false} when the user is at the limit.
+   */
+  Mono<Boolean> claim(String user, String id, int limit, Duration ttl);
+
+  /** Keeps {@code user}'s claims {@code ids} alive for another {@code ttl}. */
+  Mono<Void> renew(String user, Collection<String> ids, Duration ttl);
+
+  /** Drops connection {@code id} from {@code user}'s claims. */
+  Mono<Void> release(String user, String id);
 
   /**
    * Sets the one listener for messages to this node ({@link #broadcast} and {@link #send} to {@code

@@ -7,6 +7,7 @@ import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.Publication;
 import herald.config.LimitProperties;
+import herald.engine.memory.InMemoryBackplane;
 import herald.engine.memory.InMemoryEngine;
 import herald.protocol.CloseCode;
 import herald.protocol.ErrorCode;
@@ -44,7 +45,8 @@ class ClientSessionTests {
           engine,
           registry,
           new ChannelPermissions(new TestChannelOptions(), Clock.systemUTC()),
-          new LimitProperties(DataSize.ofKilobytes(64), 2, 2, 10));
+          new LimitProperties(DataSize.ofKilobytes(64), 2, 2, 10),
+          new InMemoryBackplane(clock));
   private final RecordingConnection connection = new RecordingConnection();
 
   @AfterEach

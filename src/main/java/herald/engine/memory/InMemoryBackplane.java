@@ -4,6 +4,7 @@ import herald.engine.Backplane;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,7 +15,7 @@ import reactor.core.publisher.Mono;
  * The backplane of a single node: the directory holds this node's report, and every message goes
  * straight to this node's listener.
  */
-final class InMemoryBackplane implements Backplane {
+public final class InMemoryBackplane implements Backplane {
 
   private static final Consumer<String> NOBODY = message -> {};
 
@@ -24,7 +25,7 @@ final class InMemoryBackplane implements Backplane {
   private volatile String self = "";
   private volatile Consumer<String> listener = NOBODY;
 
-  InMemoryBackplane(Clock clock) {
+  public InMemoryBackplane(Clock clock) {
     this.clock = clock;
   }
 
@@ -64,6 +65,25 @@ final class InMemoryBackplane implements Backplane {
             listener.accept(message);
           }
         });
+  }
+
+  /**
+   * Always admits: on a single node the connection directory already counts every connection of the
+   * user against the limit, before it claims.
+   */
+  @Override
+  public Mono<Boolean> claim(String user, String id, int limit, Duration ttl) {
+    return Mono.just(true);
+  }
+
+  @Override
+  public Mono<Void> renew(String user, Collection<String> ids, Duration ttl) {
+    return Mono.empty();
+  }
+
+  @Override
+  public Mono<Void> release(String user, String id) {
+    return Mono.empty();
   }
 
   @Override

@@ -85,7 +85,7 @@ final class SseHandler {
         .map(JwtCredentials::from)
         .defaultIfEmpty(
             tokens.secure() ? Credentials.anonymousUser() : Credentials.insecureDevelopment())
-        .map(
+        .flatMap(
             credentials -> {
               channels.forEach(channel -> permissions.checkSubscribe(credentials, channel));
               return open(credentials, channels, resumed, dropper(request));
@@ -99,7 +99,11 @@ final class SseHandler {
                     .body(BodyInserters.fromDataBuffers(events)));
   }
 
-  private Flux<DataBuffer> open(
+  /**
+   * The stream of a new connection, once the connection is counted against its user's limit on
+   * every node (429 before the stream starts when it is over).
+   */
+  private Mono<Flux<DataBuffer>> open(
       Credentials credentials,
       Set<ChannelName> channels,
       Map<ChannelName, StreamPosition> resumed,
@@ -133,20 +137,22 @@ final class SseHandler {
     // to read: it holds no demand, so nothing that needs a request may stand in the way. The
     // disconnect event then follows whatever its socket already holds, as SPEC section 7 asks.
     Mono<Void> aborted = connection.aborted().doOnSuccess(done -> release(client, connection));
-    return Flux.concat(
-            Mono.fromSupplier(() -> SseRenderer.retry(buffers, properties.retry())),
-            connection
-                .queue()
-                .items()
-                .mapNotNull(renderer::render)
-                .mergeWith(timers)
-                .takeUntilOther(aborted),
-            Mono.defer(() -> slowConsumerNotice(connection, renderer)))
-        .doFinally(
-            signal -> {
-              release(client, connection);
-              dropIfStuck(connection, drop);
-            });
+    Flux<DataBuffer> stream =
+        Flux.concat(
+                Mono.fromSupplier(() -> SseRenderer.retry(buffers, properties.retry())),
+                connection
+                    .queue()
+                    .items()
+                    .mapNotNull(renderer::render)
+                    .mergeWith(timers)
+                    .takeUntilOther(aborted),
+                Mono.defer(() -> slowConsumerNotice(connection, renderer)))
+            .doFinally(
+                signal -> {
+                  release(client, connection);
+                  dropIfStuck(connection, drop);
+                });
+    return sessions.claim(client).thenReturn(stream);
   }
 
   /**

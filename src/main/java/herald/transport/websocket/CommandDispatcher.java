@@ -109,11 +109,8 @@ final class CommandDispatcher {
     }
     connectFrameSeen = true;
     return credentialsFor(connect.token())
-        .doOnNext(
-            credentials -> {
-              replaceCredentials(credentials);
-              connected = true;
-            })
+        .flatMap(credentials -> replaceCredentials(credentials).thenReturn(credentials))
+        .doOnNext(credentials -> connected = true)
         .flatMap(
             credentials ->
                 reply(
@@ -181,7 +178,7 @@ final class CommandDispatcher {
   private Mono<Void> refresh(Command.Refresh refresh) {
     return tokens
         .verify(refresh.token())
-        .doOnNext(this::replaceCredentials)
+        .flatMap(credentials -> replaceCredentials(credentials).thenReturn(credentials))
         .flatMap(credentials -> reply(ok(refresh, new Reply.Refreshed(ttl(credentials)))));
   }
 
@@ -189,13 +186,16 @@ final class CommandDispatcher {
    * Gives the connection {@code credentials} ({@code connect} or {@code refresh}). An anonymous
    * connection that becomes a user's must be indexed under that user, or the backend API could not
    * reach it and it would escape the per-user connection limit. Indexing comes first because it may
-   * refuse (429); an anonymous connection may always take a user's credentials.
+   * refuse (429), here and then on the cluster; an anonymous connection may always take a user's
+   * credentials.
    */
-  private void replaceCredentials(Credentials credentials) {
-    if (client.credentials().anonymous()) {
-      sessions.index(client, credentials);
+  private Mono<Void> replaceCredentials(Credentials credentials) {
+    if (!client.credentials().anonymous()) {
+      return Mono.fromRunnable(() -> client.credentials(credentials));
     }
+    sessions.index(client, credentials);
     client.credentials(credentials);
+    return sessions.claim(client);
   }
 
   private @Nullable Long ttl(Credentials credentials) {

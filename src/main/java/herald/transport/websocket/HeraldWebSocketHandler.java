@@ -157,14 +157,22 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     Mono<Void> outbound =
         session.send(frames).then(Mono.defer(() -> session.close(connection.closeStatus())));
 
-    return Mono.when(inbound, outbound)
-        // Transport errors (reset by peer, closed mid-write) end one connection and nothing else.
-        .onErrorResume(error -> ended(client, error))
-        .doFinally(signal -> releaseQuietly(client))
-        .or(
-            connection
-                .aborted()
-                .then(Mono.defer(() -> dropSlowConsumer(session, client, connection))));
+    Mono<Void> served =
+        Mono.when(inbound, outbound)
+            // Transport errors (reset by peer, closed mid-write) end one connection and nothing
+            // else.
+            .onErrorResume(error -> ended(client, error))
+            .doFinally(signal -> releaseQuietly(client))
+            .or(
+                connection
+                    .aborted()
+                    .then(Mono.defer(() -> dropSlowConsumer(session, client, connection))));
+    // Counted against the user's connections on every node before anything is served.
+    return sessions
+        .claim(client)
+        .then(Mono.just(true))
+        .onErrorResume(HeraldException.class, refused -> refuse(session, refused).thenReturn(false))
+        .flatMap(admitted -> admitted ? served : Mono.empty());
   }
 
   /**
