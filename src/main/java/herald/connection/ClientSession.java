@@ -262,6 +262,11 @@ public final class ClientSession implements Subscriber {
   }
 
   @Override
+  public void onReset(ChannelName channel, StreamPosition position) {
+    connection.reset(channel, position);
+  }
+
+  @Override
   public void onOverflow(ChannelName channel) {
     connection.disconnect(CloseCode.SLOW_CONSUMER, "slow consumer");
   }

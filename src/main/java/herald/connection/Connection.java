@@ -3,6 +3,7 @@ package herald.connection;
 import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.Publication;
+import herald.channel.StreamPosition;
 import herald.protocol.CloseCode;
 
 /**
@@ -16,6 +17,12 @@ public interface Connection {
   void joined(ChannelName channel, ClientInfo client);
 
   void left(ChannelName channel, ClientInfo client);
+
+  /**
+   * The subscription to {@code channel} lost its position: publications before {@code position}
+   * will not arrive; the next one follows {@code position}. The client must be told.
+   */
+  void reset(ChannelName channel, StreamPosition position);
 
   /** The server removed the subscription to {@code channel} (backend API or permission change). */
   void revoked(ChannelName channel, String reason);

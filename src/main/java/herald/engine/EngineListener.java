@@ -3,6 +3,7 @@ package herald.engine;
 import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.Publication;
+import herald.channel.StreamPosition;
 
 /**
  * Receives what the engine delivers to this node, for the channels the node subscribed to.
@@ -24,6 +25,9 @@ public interface EngineListener {
 
         @Override
         public void onLeave(ChannelName channel, ClientInfo client) {}
+
+        @Override
+        public void onReset(ChannelName channel, StreamPosition position) {}
       };
 
   void onPublication(Publication publication);
@@ -31,4 +35,12 @@ public interface EngineListener {
   void onJoin(ChannelName channel, ClientInfo client);
 
   void onLeave(ChannelName channel, ClientInfo client);
+
+  /**
+   * The engine could not deliver {@code channel} without a gap: publications up to {@code position}
+   * are lost to this node (Redis lost the channel and a new epoch began, or the missed offsets left
+   * the history). Delivery continues with the publication after {@code position}, in the same call
+   * order as publications.
+   */
+  void onReset(ChannelName channel, StreamPosition position);
 }

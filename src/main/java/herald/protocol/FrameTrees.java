@@ -87,6 +87,13 @@ final class FrameTrees {
       node.put("type", "leave");
       return presenceEvent(node, leave.channel().value(), leave.client());
     }
+    if (push instanceof Push.Reset reset) {
+      node.put("type", "reset");
+      node.put("channel", reset.channel().value());
+      node.put("offset", reset.position().offset());
+      node.put("epoch", reset.position().epoch());
+      return node;
+    }
     if (push instanceof Push.Unsubscribe unsubscribe) {
       node.put("type", "unsubscribe");
       node.put("channel", unsubscribe.channel().value());

@@ -3,6 +3,7 @@ package herald.protocol;
 import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.Publication;
+import herald.channel.StreamPosition;
 
 /** A frame the server sends on its own, without a request id; its {@code type} names it. */
 public sealed interface Push extends ServerFrame {
@@ -15,6 +16,13 @@ public sealed interface Push extends ServerFrame {
 
   /** {@code leave}: a connection left the channel (namespaces with join-leave). */
   record Leave(ChannelName channel, ClientInfo client) implements Push {}
+
+  /**
+   * {@code reset}: the subscription lost its position (the cluster lost the channel's history, a
+   * new epoch began, or the missed offsets left the history) and continues, still subscribed, with
+   * the publication after {@code position}; what came before it is gone.
+   */
+  record Reset(ChannelName channel, StreamPosition position) implements Push {}
 
   /** {@code unsubscribe}: the server removed the subscription. */
   record Unsubscribe(ChannelName channel, String reason) implements Push {}

@@ -3,6 +3,7 @@ package herald.registry;
 import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.Publication;
+import herald.channel.StreamPosition;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import reactor.core.publisher.Mono;
@@ -74,6 +75,12 @@ final class ChannelHub {
   void join(ClientInfo client) {
     for (Subscription subscription : subscriptions) {
       subscription.onJoin(client);
+    }
+  }
+
+  void reset(StreamPosition position) {
+    for (Subscription subscription : subscriptions) {
+      subscription.reset(position);
     }
   }
 

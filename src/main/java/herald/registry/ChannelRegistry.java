@@ -190,4 +190,12 @@ public final class ChannelRegistry implements EngineListener {
       hub.leave(client);
     }
   }
+
+  @Override
+  public void onReset(ChannelName channel, StreamPosition position) {
+    ChannelHub hub = hubs.get(channel);
+    if (hub != null) {
+      hub.reset(position);
+    }
+  }
 }

@@ -3,6 +3,7 @@ package herald.registry;
 import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.Publication;
+import herald.channel.StreamPosition;
 
 /**
  * Where the registry delivers a subscription's messages: normally a connection's outbound queue.
@@ -18,6 +19,13 @@ public interface Subscriber {
   void onJoin(ChannelName channel, ClientInfo client);
 
   void onLeave(ChannelName channel, ClientInfo client);
+
+  /**
+   * The subscription lost its position on {@code channel}: what came before {@code position} cannot
+   * be delivered any more. Publications continue after {@code position}, with no gap from there;
+   * the client must be told (SSE {@code reset}, WebSocket {@code reset} push).
+   */
+  void onReset(ChannelName channel, StreamPosition position);
 
   /**
    * The subscription buffered more publications during recovery than the subscriber may queue. The

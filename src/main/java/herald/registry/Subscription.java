@@ -17,6 +17,11 @@ import org.jspecify.annotations.Nullable;
  * publications are buffered (bounded). Going live delivers the replay, then the buffered
  * publications newer than the replay, then everything that follows, skipping any offset already
  * delivered. All transitions and deliveries hold the subscription's monitor.
+ *
+ * <p>A reset from the engine (the channel's position was lost upstream) moves the subscription to
+ * the new position and tells the subscriber, in order with the publications around it; one that
+ * arrives while recovering waits in the buffer and applies only if the replay did not already start
+ * at or after it.
  */
 public final class Subscription {
 
@@ -30,7 +35,8 @@ public final class Subscription {
   private final Subscriber subscriber;
   private final int pendingLimit;
   private State state = State.RECOVERING;
-  private @Nullable ArrayDeque<Publication> pending;
+  // Publications, and StreamPositions for resets, in arrival order.
+  private @Nullable ArrayDeque<Object> pending;
   private long lastOffset;
   private @Nullable String epoch;
 
@@ -56,7 +62,16 @@ public final class Subscription {
     }
   }
 
-  private void buffer(Publication publication) {
+  /** The engine lost the channel's position: continue after {@code position}. */
+  synchronized void reset(StreamPosition position) {
+    switch (state) {
+      case LIVE -> moveTo(position);
+      case RECOVERING -> buffer(position);
+      case CLOSED -> {}
+    }
+  }
+
+  private void buffer(Object item) {
     if (pending == null) {
       pending = new ArrayDeque<>();
     }
@@ -65,18 +80,32 @@ public final class Subscription {
       subscriber.onOverflow(channel);
       return;
     }
-    pending.addLast(publication);
+    pending.addLast(item);
   }
 
   private void deliverIfNext(Publication publication) {
     if (!publication.epoch().equals(epoch)) {
-      // The channel's history was lost and a new sequence began: follow it from its first message.
-      epoch = publication.epoch();
+      // A new sequence the engine did not announce: never follow it silently.
+      moveTo(new StreamPosition(Math.max(0, publication.offset() - 1), publication.epoch()));
     } else if (publication.offset() <= lastOffset) {
       return;
     }
     lastOffset = publication.offset();
     subscriber.onPublication(publication);
+  }
+
+  private void moveTo(StreamPosition position) {
+    epoch = position.epoch();
+    lastOffset = position.offset();
+    subscriber.onReset(channel, position);
+  }
+
+  /** A reset that waited while recovering; the replay may already have passed it. */
+  private void replayReset(StreamPosition position) {
+    if (position.epoch().equals(epoch) && position.offset() <= lastOffset) {
+      return;
+    }
+    moveTo(position);
   }
 
   /**
@@ -100,10 +129,18 @@ public final class Subscription {
     if (recovered) {
       page.publications().forEach(this::deliverIfNext);
     }
-    ArrayDeque<Publication> buffered = pending;
+    ArrayDeque<Object> buffered = pending;
     pending = null;
     if (buffered != null) {
-      buffered.forEach(this::deliverIfNext);
+      buffered.forEach(this::replay);
+    }
+  }
+
+  private void replay(Object item) {
+    if (item instanceof Publication publication) {
+      deliverIfNext(publication);
+    } else {
+      replayReset((StreamPosition) item);
     }
   }
 

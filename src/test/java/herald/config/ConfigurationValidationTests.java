@@ -20,7 +20,9 @@ class ConfigurationValidationTests {
         "herald.limits.max-message-size=lots | herald.limits.max-message-size",
         "herald.sse.heartbeat=often | herald.sse.heartbeat",
         "herald.namespaces.chat.history-size=-1 | herald.namespaces",
-        "herald.websocket.ping-interval=x | herald.websocket.ping-interval"
+        "herald.websocket.ping-interval=x | herald.websocket.ping-interval",
+        "herald.redis.url=http://127.0.0.1:6379 | herald.redis.url",
+        "herald.redis.url=redis-sentinel://127.0.0.1:26379 | herald.redis.url"
       })
   void aBadSettingStopsStartUpNamingIt(String setting, String named) {
     SpringApplicationBuilder app =

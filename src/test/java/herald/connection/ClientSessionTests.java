@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.Publication;
+import herald.channel.StreamPosition;
 import herald.config.LimitProperties;
 import herald.engine.memory.InMemoryBackplane;
 import herald.engine.memory.InMemoryEngine;
@@ -164,6 +165,7 @@ class ClientSessionTests {
   static final class RecordingConnection implements Connection {
     final List<Publication> delivered = new CopyOnWriteArrayList<>();
     final List<CloseCode> disconnects = new CopyOnWriteArrayList<>();
+    final List<StreamPosition> resets = new CopyOnWriteArrayList<>();
 
     @Override
     public void deliver(Publication publication) {
@@ -178,6 +180,11 @@ class ClientSessionTests {
 
     @Override
     public void revoked(ChannelName channel, String reason) {}
+
+    @Override
+    public void reset(ChannelName channel, StreamPosition position) {
+      resets.add(position);
+    }
 
     @Override
     public void disconnect(CloseCode code, String reason) {

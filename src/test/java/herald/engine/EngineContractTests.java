@@ -173,6 +173,7 @@ public abstract class EngineContractTests {
     final List<Publication> publications = new CopyOnWriteArrayList<>();
     final List<ClientInfo> joins = new CopyOnWriteArrayList<>();
     final List<ClientInfo> leaves = new CopyOnWriteArrayList<>();
+    final List<StreamPosition> resets = new CopyOnWriteArrayList<>();
 
     /** What was delivered so far, in delivery order. */
     public List<Publication> publications() {
@@ -200,6 +201,11 @@ public abstract class EngineContractTests {
     @Override
     public void onLeave(ChannelName channel, ClientInfo client) {
       leaves.add(client);
+    }
+
+    @Override
+    public void onReset(ChannelName channel, StreamPosition position) {
+      resets.add(position);
     }
   }
 }

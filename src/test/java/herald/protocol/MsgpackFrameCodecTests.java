@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import herald.channel.ChannelName;
 import herald.channel.Publication;
+import herald.channel.StreamPosition;
 import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -92,6 +93,7 @@ class MsgpackFrameCodecTests {
             new Push.Message(publication),
             Reply.ok(2, new Reply.Subscribed("k3J9", 17, true)),
             Reply.error(3, ErrorCode.FORBIDDEN, "no"),
+            new Push.Reset(ChannelName.of("document:42"), new StreamPosition(3, "k3J9")),
             new Push.Disconnect(CloseCode.SLOW_CONSUMER, "slow consumer"))) {
       JsonNode fromMsgpack = json.readTree(unpackToJson(msgpack.encode(frame)));
       JsonNode fromJson = json.readTree(jsonCodec.encode(frame));

@@ -177,6 +177,7 @@ class ChannelRegistryTests {
     final AtomicReference<Recovery> recovery = new AtomicReference<>();
     final List<Publication> publications = new CopyOnWriteArrayList<>();
     final AtomicInteger overflowed = new AtomicInteger();
+    final List<StreamPosition> resets = new CopyOnWriteArrayList<>();
 
     Recorded(StreamPosition since) {
       this.since = since;
@@ -196,6 +197,11 @@ class ChannelRegistryTests {
 
     @Override
     public void onLeave(ChannelName channel, ClientInfo client) {}
+
+    @Override
+    public void onReset(ChannelName channel, StreamPosition position) {
+      resets.add(position);
+    }
 
     @Override
     public void onOverflow(ChannelName channel) {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -29,8 +30,14 @@ import reactor.core.scheduler.Schedulers;
  * the SUBSCRIBE was acknowledged) is known, and while a gap is being filled from history, they wait
  * in a bounded queue; past its bound the oldest is dropped, which later shows as a gap and is
  * filled from history again. An offset at or below the last delivered is a duplicate and dropped;
- * one beyond the next starts a fill of everything after the last delivered. A publication of
- * another epoch starts a new sequence from offset 0.
+ * one beyond the next, or one of another epoch, starts a fill of everything after the last
+ * delivered.
+ *
+ * <p>When the history cannot fill the gap (Redis lost the channel and a new epoch began, or the
+ * missed offsets were trimmed or expired), the feed never jumps silently: it tells the listener
+ * {@link EngineListener#onReset} with the position it continues from (just before the oldest
+ * publication the history still holds, or the latest position when it holds none), then delivers
+ * from there. Messages of the lost sequence that arrive late are dropped.
  *
  * <p>Every method holds the feed's monitor, so the listener gets one call at a time per channel.
  * The listener must not block (it runs on Redis I/O threads).
@@ -145,7 +152,7 @@ final class ChannelFeed {
     if (inFlight != null) {
       inFlight.dispose();
     }
-    releaseWaiters(true);
+    releaseWaiters(waiting -> true);
   }
 
   private void drain() {
@@ -155,19 +162,16 @@ final class ChannelFeed {
   }
 
   private void accept(Publication publication) {
-    if (!publication.epoch().equals(epoch)) {
-      log.debug("channel={} epoch={} new offset sequence", channel, publication.epoch());
-      epoch = publication.epoch();
-      last = 0;
-      releaseWaiters(true);
-    }
-    if (publication.offset() <= last) {
+    boolean sameEpoch = publication.epoch().equals(epoch);
+    if (sameEpoch && publication.offset() <= last) {
       return;
     }
-    if (publication.offset() == last + 1) {
+    if (sameEpoch && publication.offset() == last + 1) {
       deliver(publication);
       return;
     }
+    // A gap, or another epoch: a new sequence after Redis lost the channel, or a late message of
+    // an old one. The history tells which.
     pending.addFirst(publication);
     startFill();
   }
@@ -190,28 +194,43 @@ final class ChannelFeed {
       return;
     }
     StreamPosition latest = page.latest();
-    if (!latest.epoch().equals(epoch)) {
-      log.info("channel={} epoch={} history lost, new offset sequence", channel, latest.epoch());
-      epoch = latest.epoch();
-      last = 0;
-      releaseWaiters(true);
-    } else if (!page.recovered()) {
-      log.warn(
-          "channel={} offset={} latest={} history no longer holds the gap",
-          channel,
-          last,
-          latest.offset());
+    if (!page.recovered() || !latest.epoch().equals(epoch)) {
+      reset(page);
     }
     for (Publication publication : page.publications()) {
-      if (publication.offset() > last) {
+      if (publication.epoch().equals(epoch) && publication.offset() > last) {
         deliver(publication);
       }
     }
     last = Math.max(last, latest.offset());
-    releaseWaiters(false);
+    // Whatever of another epoch still waits belongs to a sequence the history no longer has.
+    pending.removeIf(publication -> !publication.epoch().equals(epoch));
+    releaseWaiters(this::isDelivered);
     filling = false;
     fill = null;
     drain();
+  }
+
+  /**
+   * The history no longer holds what was missed: continue from the oldest publication it still
+   * holds (or its latest position when it holds none), and say so.
+   */
+  private void reset(HistoryPage page) {
+    List<Publication> held = page.publications();
+    StreamPosition latest = page.latest();
+    long from = held.isEmpty() ? latest.offset() : held.get(0).offset() - 1;
+    log.info(
+        "channel={} offset={} epoch={} position lost, reset to offset={} epoch={}",
+        channel,
+        last,
+        epoch,
+        from,
+        latest.epoch());
+    epoch = latest.epoch();
+    last = from;
+    listener.get().onReset(channel, new StreamPosition(from, latest.epoch()));
+    // Publishers waiting for a publication of the lost sequence would wait in vain.
+    releaseWaiters(waiting -> !waiting.epoch().equals(epoch));
   }
 
   private synchronized void fillFailed(Throwable error) {
@@ -224,28 +243,28 @@ final class ChannelFeed {
   private void deliver(Publication publication) {
     last = publication.offset();
     listener.get().onPublication(publication);
-    releaseWaiters(false);
+    releaseWaiters(this::isDelivered);
   }
 
   private boolean isDelivered(Publication publication) {
     return publication.epoch().equals(epoch) && publication.offset() <= last;
   }
 
-  private void releaseWaiters(boolean all) {
+  private void releaseWaiters(Predicate<Publication> released) {
     if (waiters.isEmpty()) {
       return;
     }
-    List<Waiter> released = new ArrayList<>();
+    List<Waiter> done = new ArrayList<>();
     Iterator<Waiter> it = waiters.iterator();
     while (it.hasNext()) {
       Waiter waiter = it.next();
-      if (all || isDelivered(waiter.publication)) {
-        released.add(waiter);
+      if (released.test(waiter.publication)) {
+        done.add(waiter);
         it.remove();
       }
     }
     // Emitted after the walk: a released publisher may publish again at once, on this thread.
-    released.forEach(waiter -> waiter.sink.tryEmitEmpty());
+    done.forEach(waiter -> waiter.sink.tryEmitEmpty());
   }
 
   private record Waiter(Publication publication, Sinks.Empty<Void> sink) {}

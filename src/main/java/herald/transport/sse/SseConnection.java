@@ -3,6 +3,7 @@ package herald.transport.sse;
 import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.Publication;
+import herald.channel.StreamPosition;
 import herald.connection.Connection;
 import herald.connection.OutboundQueue;
 import herald.protocol.CloseCode;
@@ -40,6 +41,13 @@ final class SseConnection implements Connection {
   @Override
   public void deliver(Publication publication) {
     send(new SseEvent.Message(publication));
+  }
+
+  /** {@code event: reset}, with the new position in its id, so that a resume starts from there. */
+  @Override
+  public void reset(ChannelName channel, StreamPosition position) {
+    send(new SseEvent.Positioned(channel, position));
+    send(new SseEvent.Reset(channel));
   }
 
   @Override

@@ -14,7 +14,10 @@ sealed interface SseEvent {
   /** A channel's starting position; renders nothing, but later ids include it. */
   record Positioned(ChannelName channel, StreamPosition position) implements SseEvent {}
 
-  /** The requested position of a channel could not be recovered: {@code event: reset}. */
+  /**
+   * A channel's position was lost, at subscribe (the requested one could not be recovered) or later
+   * (the engine lost it): {@code event: reset}.
+   */
   record Reset(ChannelName channel) implements SseEvent {}
 
   /** Every channel is positioned: an id-only block, so that the client's Last-Event-ID is set. */

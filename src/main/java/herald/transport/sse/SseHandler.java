@@ -6,6 +6,7 @@ import herald.config.LimitProperties;
 import herald.connection.ClientSession;
 import herald.connection.ClientSessions;
 import herald.protocol.CloseCode;
+import herald.protocol.ErrorCode;
 import herald.protocol.HeraldException;
 import herald.security.ChannelPermissions;
 import herald.security.Credentials;
@@ -30,6 +31,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.netty.Connection;
+import reactor.util.retry.Retry;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -45,6 +47,8 @@ final class SseHandler {
   private static final Logger log = LoggerFactory.getLogger(SseHandler.class);
   static final String LAST_EVENT_ID = "Last-Event-ID";
   static final Duration SLOW_CONSUMER_GRACE = Duration.ofSeconds(5);
+  private static final Duration ENGINE_RETRY_FIRST = Duration.ofMillis(250);
+  private static final Duration ENGINE_RETRY_LONGEST = Duration.ofSeconds(2);
 
   private final ClientSessions sessions;
   private final ChannelPermissions permissions;
@@ -114,8 +118,7 @@ final class SseHandler {
 
     Mono<Void> subscribeAll =
         Flux.fromIterable(channels)
-            .flatMap(
-                channel -> client.subscribe(channel, resumed.get(channel), connection::positioned))
+            .flatMap(channel -> subscribeWhenAvailable(client, connection, channel, resumed))
             .then(Mono.fromRunnable(connection::checkpoint))
             .onErrorResume(error -> failed(client, connection, error))
             .then();
@@ -153,6 +156,29 @@ final class SseHandler {
                   dropIfStuck(connection, drop);
                 });
     return sessions.claim(client).thenReturn(stream);
+  }
+
+  /**
+   * Subscribes, and while the engine is unavailable (Redis down, also since start-up) tries again
+   * with backoff instead of ending the stream: the client keeps its connection and heartbeats, and
+   * the channel goes live, with its replay, as soon as the engine is back (SPEC section 8).
+   */
+  private Mono<Void> subscribeWhenAvailable(
+      ClientSession client,
+      SseConnection connection,
+      ChannelName channel,
+      Map<ChannelName, StreamPosition> resumed) {
+    return client
+        .subscribe(channel, resumed.get(channel), connection::positioned)
+        .retryWhen(
+            Retry.backoff(Long.MAX_VALUE, ENGINE_RETRY_FIRST)
+                .maxBackoff(ENGINE_RETRY_LONGEST)
+                .scheduler(timers)
+                .filter(SseHandler::engineUnavailable));
+  }
+
+  private static boolean engineUnavailable(Throwable error) {
+    return error instanceof HeraldException herald && herald.code() == ErrorCode.ENGINE_UNAVAILABLE;
   }
 
   /**

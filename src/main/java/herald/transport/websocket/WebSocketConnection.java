@@ -3,6 +3,7 @@ package herald.transport.websocket;
 import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.Publication;
+import herald.channel.StreamPosition;
 import herald.connection.Connection;
 import herald.connection.OutboundQueue;
 import herald.protocol.CloseCode;
@@ -39,6 +40,11 @@ final class WebSocketConnection implements Connection {
   @Override
   public void deliver(Publication publication) {
     send(new Push.Message(publication));
+  }
+
+  @Override
+  public void reset(ChannelName channel, StreamPosition position) {
+    send(new Push.Reset(channel, position));
   }
 
   @Override

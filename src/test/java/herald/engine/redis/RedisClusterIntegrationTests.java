@@ -6,10 +6,10 @@ import static org.awaitility.Awaitility.await;
 import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.Publication;
+import herald.channel.StreamPosition;
 import herald.engine.EngineListener;
 import herald.engine.EngineUnavailableException;
 import herald.support.RedisServerExtension;
-import herald.support.TestChannelOptions;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisClient;
 import java.time.Duration;
@@ -20,11 +20,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
@@ -61,7 +61,7 @@ class RedisClusterIntegrationTests {
   }
 
   private static RedisEngine node(EngineListener listener, RedisProperties properties) {
-    RedisEngine engine = new RedisEngine(properties, new TestChannelOptions(), JsonMapper.shared());
+    RedisEngine engine = RedisEngines.ready(properties);
     engine.attach(listener);
     return engine;
   }
@@ -151,6 +151,135 @@ class RedisClusterIntegrationTests {
         .untilAsserted(() -> assertThat(onB.publications).contains(afterRestart));
     assertThat(afterRestart.epoch()).isNotEqualTo(onB.publications.get(0).epoch());
     assertThat(onB.offsets()).containsExactly(1L, 2L, 3L, afterRestart.offset());
+    // Never a silent jump: the new sequence was announced before its first publication.
+    assertThat(onB.events)
+        .containsSubsequence(
+            onB.publications.get(2),
+            new StreamPosition(afterRestart.offset() - 1, afterRestart.epoch()),
+            afterRestart);
+    assertThat(onB.resets).hasSize(1);
+  }
+
+  @Test
+  void aNodeStartedWhileRedisIsDownFailsFastThenConnectsByItselfAndDelivers() {
+    ChannelName channel = channel("news");
+    Recorder onC = new Recorder();
+    redis.stop();
+    RedisEngine nodeC = RedisEngines.starting(RedisProperties.of(redis.url()));
+    try {
+      nodeC.attach(onC);
+      StepVerifier.create(nodeC.ping())
+          .expectError(EngineUnavailableException.class)
+          .verify(Duration.ofSeconds(1));
+      StepVerifier.create(publishOne(nodeC, channel, 1))
+          .expectError(EngineUnavailableException.class)
+          .verify(Duration.ofSeconds(1));
+      StepVerifier.create(nodeC.subscribe(channel))
+          .expectError(EngineUnavailableException.class)
+          .verify(Duration.ofSeconds(1));
+
+      redis.start();
+      RedisEngines.awaitReady(nodeC);
+      subscribe(nodeC, channel);
+      List<Publication> published = publish(nodeC, channel, 1, 3).collectList().block(TIMEOUT);
+
+      await()
+          .atMost(TIMEOUT)
+          .untilAsserted(() -> assertThat(onC.publications).containsExactlyElementsOf(published));
+      assertThat(onC.resets).isEmpty();
+    } finally {
+      nodeC.close();
+    }
+  }
+
+  @Test
+  void aChannelFlushedFromRedisIsAResetForItsSubscribersThenItsNewSequenceFollows() {
+    ChannelName channel = channel("news");
+    subscribe(nodeB, channel);
+    List<Publication> before = publish(nodeA, channel, 1, 3).collectList().block(TIMEOUT);
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(onB.publications).hasSize(3));
+
+    StepVerifier.create(nodeA.connector().call(commands -> commands.flushall()))
+        .expectNext("OK")
+        .expectComplete()
+        .verify(TIMEOUT);
+    List<Publication> after = publish(nodeA, channel, 1, 2).collectList().block(TIMEOUT);
+
+    assertThat(after).extracting(Publication::offset).containsExactly(1L, 2L);
+    assertThat(after.get(0).epoch()).isNotEqualTo(before.get(0).epoch());
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(onB.publications).hasSize(5));
+    assertThat(onB.events)
+        .containsExactly(
+            before.get(0),
+            before.get(1),
+            before.get(2),
+            new StreamPosition(0, after.get(0).epoch()),
+            after.get(0),
+            after.get(1));
+  }
+
+  @Test
+  void aGapTheHistoryNoLongerHoldsIsAResetNeverASilentJump() {
+    ChannelName channel = channel("news");
+    subscribe(nodeB, channel);
+    List<Publication> first = publish(nodeA, channel, 1, 2).collectList().block(TIMEOUT);
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(onB.publications).hasSize(2));
+
+    // Offset 3 is published where node B does not listen (a lost pub/sub message), then the
+    // history is lost: node B can neither receive nor recover it.
+    String[] keys = {RedisKeys.meta(channel), RedisKeys.history(channel)};
+    String[] args = {"unused", "3", "0", "", "100", "300000", "3600000", "herald:test:nowhere"};
+    StepVerifier.create(nodeA.connector().run(RedisScripts.PUBLISH, keys, args))
+        .expectNextCount(1)
+        .expectComplete()
+        .verify(TIMEOUT);
+    StepVerifier.create(nodeA.connector().call(c -> c.del(RedisKeys.history(channel))))
+        .expectNext(1L)
+        .expectComplete()
+        .verify(TIMEOUT);
+    Publication fourth = publishOne(nodeA, channel, 4).block(TIMEOUT);
+
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(onB.publications).hasSize(3));
+    assertThat(onB.events)
+        .containsExactly(first.get(0), first.get(1), new StreamPosition(3, fourth.epoch()), fourth);
+  }
+
+  @Test
+  void aListenerHearsItsChannelAfterALateStartAndAcrossARedisRestart() {
+    String control = "herald:test:control-" + System.nanoTime();
+    List<String> heard = new CopyOnWriteArrayList<>();
+    redis.stop();
+    RedisEngine late = RedisEngines.starting(RedisProperties.of(redis.url()));
+    try {
+      Disposable listening = late.connector().listen(control, heard::add);
+      redis.start();
+      publishUntilHeard(control, "one");
+      await().atMost(TIMEOUT).untilAsserted(() -> assertThat(heard).containsExactly("one"));
+
+      redis.stop();
+      redis.start();
+      publishUntilHeard(control, "two");
+      await().atMost(TIMEOUT).untilAsserted(() -> assertThat(heard).containsExactly("one", "two"));
+
+      listening.dispose();
+      await()
+          .atMost(TIMEOUT)
+          .until(
+              () -> nodeA.connector().call(c -> c.publish(control, "three")).block(TIMEOUT) == 0);
+      assertThat(heard).containsExactly("one", "two");
+    } finally {
+      late.close();
+    }
+  }
+
+  /** Publishes {@code message} on {@code redisChannel} once a subscriber is there to receive it. */
+  private void publishUntilHeard(String redisChannel, String message) {
+    await()
+        .atMost(TIMEOUT)
+        .ignoreExceptionsInstanceOf(EngineUnavailableException.class)
+        .until(
+            () -> nodeA.connector().call(c -> c.publish(redisChannel, message)).block(TIMEOUT),
+            receivers -> receivers > 0);
   }
 
   @Test
@@ -260,6 +389,9 @@ class RedisClusterIntegrationTests {
     final List<Publication> publications = new CopyOnWriteArrayList<>();
     final List<ClientInfo> joins = new CopyOnWriteArrayList<>();
     final List<ClientInfo> leaves = new CopyOnWriteArrayList<>();
+    final List<StreamPosition> resets = new CopyOnWriteArrayList<>();
+    // Publications and resets in the order they came.
+    final List<Object> events = new CopyOnWriteArrayList<>();
 
     List<Long> offsets() {
       return publications.stream().map(Publication::offset).toList();
@@ -268,6 +400,7 @@ class RedisClusterIntegrationTests {
     @Override
     public void onPublication(Publication publication) {
       publications.add(publication);
+      events.add(publication);
     }
 
     @Override
@@ -278,6 +411,12 @@ class RedisClusterIntegrationTests {
     @Override
     public void onLeave(ChannelName channel, ClientInfo client) {
       leaves.add(client);
+    }
+
+    @Override
+    public void onReset(ChannelName channel, StreamPosition position) {
+      resets.add(position);
+      events.add(position);
     }
   }
 }

@@ -8,12 +8,17 @@ import herald.channel.ClientInfo;
 import herald.channel.Publication;
 import herald.engine.Engine;
 import herald.engine.EngineContractTests;
+import herald.engine.EngineUnavailableException;
 import herald.engine.HistoryQuery;
 import herald.support.RedisServerExtension;
 import herald.support.TestChannelOptions;
+import java.net.ServerSocket;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import reactor.test.StepVerifier;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -26,9 +31,7 @@ class RedisEngineIntegrationTests extends EngineContractTests {
 
   @Override
   protected Engine createEngine() {
-    redisEngine =
-        new RedisEngine(
-            RedisProperties.of(redis.url()), new TestChannelOptions(), JsonMapper.shared());
+    redisEngine = RedisEngines.ready(RedisProperties.of(redis.url()));
     return redisEngine;
   }
 
@@ -37,19 +40,77 @@ class RedisEngineIntegrationTests extends EngineContractTests {
     redisEngine.close();
   }
 
-  @Test
-  void anUnreachableRedisFailsStartUpNamingTheSetting() throws Exception {
-    int port;
-    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    String url = "redis://127.0.0.1:" + port;
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "not a url",
+        "http://127.0.0.1:6379",
+        "redis://",
+        "redis://:s3cr3t x@127.0.0.1",
+        "redis-sentinel://127.0.0.1:26379"
+      })
+  void aMalformedUrlFailsStartUpNamingTheSettingButNotThePassword(String url) {
     assertThatThrownBy(
             () ->
                 new RedisEngine(
                     RedisProperties.of(url), new TestChannelOptions(), JsonMapper.shared()))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("herald.redis.url");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("herald.redis.url")
+        .hasMessageNotContaining("s3cr3t")
+        .hasNoCause();
+  }
+
+  @Test
+  void anUnreachableRedisIsNoStartUpErrorAndEveryCallFailsFastMeanwhile() throws Exception {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    RedisEngine unreachable =
+        new RedisEngine(
+            RedisProperties.of("redis://127.0.0.1:" + port),
+            new TestChannelOptions(),
+            JsonMapper.shared());
+    try {
+      ChannelName channel = channel("news");
+      StepVerifier.create(unreachable.ping())
+          .expectError(EngineUnavailableException.class)
+          .verify(Duration.ofSeconds(1));
+      StepVerifier.create(unreachable.publish(channel, JsonMapper.shared().readTree("1"), null))
+          .expectError(EngineUnavailableException.class)
+          .verify(Duration.ofSeconds(1));
+      StepVerifier.create(unreachable.subscribe(channel))
+          .expectError(EngineUnavailableException.class)
+          .verify(Duration.ofSeconds(1));
+      StepVerifier.create(unreachable.history(channel, HistoryQuery.positionOnly()))
+          .expectError(EngineUnavailableException.class)
+          .verify(Duration.ofSeconds(1));
+    } finally {
+      unreachable.close();
+    }
+  }
+
+  @Test
+  void theUrlMaySelectADatabase() {
+    RedisEngine inDatabase3 = RedisEngines.ready(RedisProperties.of(redis.url() + "/3"));
+    try {
+      ChannelName channel = channel("news");
+      StepVerifier.create(inDatabase3.publish(channel, data(1), null))
+          .expectNextCount(1)
+          .expectComplete()
+          .verify(TIMEOUT);
+      // Database 0 (the contract engine's) does not hold the channel; database 3 does.
+      StepVerifier.create(engine.history(channel, HistoryQuery.positionOnly()))
+          .assertNext(page -> assertThat(page.latest().offset()).isZero())
+          .expectComplete()
+          .verify(TIMEOUT);
+      StepVerifier.create(inDatabase3.history(channel, HistoryQuery.positionOnly()))
+          .assertNext(page -> assertThat(page.latest().offset()).isEqualTo(1))
+          .expectComplete()
+          .verify(TIMEOUT);
+    } finally {
+      inDatabase3.close();
+    }
   }
 
   @Test

@@ -1,0 +1,205 @@
+package herald.engine.redis;
+
+import herald.channel.ChannelName;
+import herald.channel.ClientInfo;
+import herald.channel.Publication;
+import herald.channel.StreamPosition;
+import herald.engine.EngineListener;
+import herald.engine.EngineUnavailableException;
+import herald.engine.HistoryPage;
+import herald.engine.HistoryQuery;
+import io.lettuce.core.pubsub.api.reactive.ChannelMessage;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * This node's Redis pub/sub subscriptions: one {@link ChannelFeed} per channel its clients hold,
+ * spread over {@code herald.redis.pubsub-connections} {@link PubSubLink}s by the channel's hash.
+ *
+ * <p>A channel is SUBSCRIBEd when the registry asks, which fails at once (503) while its connection
+ * is down. After every reconnect of a connection, its channels are SUBSCRIBEd again and each feed
+ * reads what it missed from history, so subscribers see no gap; or, when Redis lost it, are told to
+ * reset. Messages are dispatched on the connection's I/O thread.
+ */
+final class NodeSubscriptions implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(NodeSubscriptions.class);
+
+  private static final int PENDING_LIMIT = 10_000;
+  private static final int FILL_ATTEMPTS = 30;
+
+  private final RedisPublications publications;
+  private final JsonMapper json;
+  private final String instance;
+  private final Duration deliveryWait;
+  private final List<PubSubLink> links = new ArrayList<>();
+  private final Map<ChannelName, ChannelFeed> feeds = new ConcurrentHashMap<>();
+  private volatile EngineListener listener = EngineListener.NONE;
+
+  /**
+   * @param instance this engine's id, which marks its own join/leave announcements
+   * @param deliveryWait the longest {@link #deliveredHere} waits
+   */
+  NodeSubscriptions(
+      RedisConnector connector,
+      RedisPublications publications,
+      JsonMapper json,
+      int connections,
+      Duration deliveryWait,
+      String instance) {
+    this.publications = publications;
+    this.json = json;
+    this.instance = instance;
+    this.deliveryWait = deliveryWait;
+    for (int i = 0; i < connections; i++) {
+      int index = i;
+      links.add(
+          new PubSubLink(
+              "pubsub-" + index, connector, this::dispatch, link -> catchUp(index, link)));
+    }
+  }
+
+  void attach(EngineListener listener) {
+    this.listener = listener;
+  }
+
+  /** Whether every pub/sub connection is open. */
+  boolean isConnected() {
+    return links.stream().allMatch(PubSubLink::isConnected);
+  }
+
+  /** SUBSCRIBEs to {@code channel}; completes once its feed knows where it starts. */
+  Mono<Void> subscribe(ChannelName channel) {
+    return Mono.defer(
+        () -> {
+          int index = Math.floorMod(channel.hashCode(), links.size());
+          ChannelFeed feed =
+              new ChannelFeed(
+                  channel,
+                  index,
+                  () -> listener,
+                  position -> fillAfter(channel, position),
+                  PENDING_LIMIT,
+                  deliveryWait);
+          ChannelFeed previous = feeds.put(channel, feed);
+          if (previous != null) {
+            previous.close();
+          }
+          return links
+              .get(index)
+              .subscribe(RedisKeys.pubsub(channel))
+              .then(publications.history(channel, HistoryQuery.positionOnly()))
+              .doOnNext(page -> feed.start(page.latest()))
+              .then()
+              .doOnError(error -> dropFeed(feed));
+        });
+  }
+
+  Mono<Void> unsubscribe(ChannelName channel) {
+    return Mono.defer(
+        () -> {
+          ChannelFeed feed = feeds.remove(channel);
+          if (feed == null) {
+            return Mono.empty();
+          }
+          feed.close();
+          return links.get(feed.connection()).unsubscribe(RedisKeys.pubsub(channel));
+        });
+  }
+
+  private void dropFeed(ChannelFeed feed) {
+    if (feeds.remove(feed.channel(), feed)) {
+      feed.close();
+    }
+  }
+
+  /** The history after {@code position}, retried while Redis is unreachable. */
+  private Mono<HistoryPage> fillAfter(ChannelName channel, StreamPosition position) {
+    return publications
+        .history(channel, HistoryQuery.after(position))
+        .retryWhen(
+            Retry.backoff(FILL_ATTEMPTS, Duration.ofMillis(100))
+                .maxBackoff(Duration.ofSeconds(1))
+                .filter(EngineUnavailableException.class::isInstance));
+  }
+
+  /**
+   * When this node is subscribed, waits (briefly, bounded) until its listener has the publication,
+   * so that a publish seen complete here has been delivered here, as with the in-memory engine.
+   */
+  Mono<Publication> deliveredHere(Publication publication) {
+    ChannelFeed feed = feeds.get(publication.channel());
+    if (feed == null) {
+      return Mono.just(publication);
+    }
+    return feed.delivered(publication).thenReturn(publication);
+  }
+
+  /** A join or leave of this node, for its own subscribers. */
+  void announce(ChannelName channel, ClientInfo client, boolean join) {
+    ChannelFeed feed = feeds.get(channel);
+    if (feed != null) {
+      feed.announce(client, join);
+    }
+  }
+
+  /**
+   * After connection {@code index} came up: SUBSCRIBE its channels again (Lettuce does too after a
+   * reconnect; ours, queued after its own, tells when it is done), then fill every channel's gap.
+   */
+  private Mono<Void> catchUp(int index, PubSubLink link) {
+    List<ChannelFeed> affected =
+        feeds.values().stream().filter(feed -> feed.connection() == index).toList();
+    if (affected.isEmpty()) {
+      return Mono.empty();
+    }
+    String[] channels =
+        affected.stream().map(feed -> RedisKeys.pubsub(feed.channel())).toArray(String[]::new);
+    log.info("engine=redis connection={} channels={} resubscribing", index, channels.length);
+    return link.subscribe(channels).doOnSuccess(done -> affected.forEach(ChannelFeed::resync));
+  }
+
+  private void dispatch(ChannelMessage<String, String> message) {
+    ChannelName channel = RedisKeys.channelOf(message.getChannel());
+    ChannelFeed feed = channel == null ? null : feeds.get(channel);
+    if (feed == null) {
+      return;
+    }
+    JsonNode payload;
+    try {
+      payload = json.readTree(message.getMessage());
+    } catch (RuntimeException e) {
+      log.warn("channel={} unreadable pub/sub message dropped", channel);
+      return;
+    }
+    if (payload.has("offset")) {
+      feed.offer(RedisPayloads.toPublication(feed.channel(), payload));
+      return;
+    }
+    JsonNode origin = payload.get("origin");
+    if (origin != null && instance.equals(origin.asString())) {
+      return;
+    }
+    if (payload.has("join")) {
+      feed.announce(RedisPayloads.toClient(payload.get("join")), true);
+    } else if (payload.has("leave")) {
+      feed.announce(RedisPayloads.toClient(payload.get("leave")), false);
+    }
+  }
+
+  @Override
+  public void close() {
+    links.forEach(PubSubLink::close);
+    feeds.values().forEach(ChannelFeed::close);
+    feeds.clear();
+  }
+}

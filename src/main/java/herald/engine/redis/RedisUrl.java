@@ -1,0 +1,51 @@
+package herald.engine.redis;
+
+import io.lettuce.core.RedisURI;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads {@code herald.redis.url} with Lettuce's {@link RedisURI} rules: {@code redis://} and {@code
+ * rediss://} (TLS), user and password, database ({@code /2} or {@code ?database=2}), and {@code
+ * redis-sentinel://}. A bad URL is a configuration error: it stops start-up with a message that
+ * names the setting but never repeats the URL, which may hold a password.
+ */
+final class RedisUrl {
+
+  static final String FORMS =
+      "redis://[[user]:password@]host[:port][/database],"
+          + " rediss://... for TLS,"
+          + " or redis-sentinel://[[user]:password@]host[:port][,host2[:port2]][/database]#master";
+
+  private RedisUrl() {}
+
+  /**
+   * @throws IllegalArgumentException naming {@code herald.redis.url} when {@code url} is blank or
+   *     not a Redis URL
+   */
+  static RedisURI parse(@Nullable String url) {
+    if (url == null || url.isBlank()) {
+      throw new IllegalArgumentException("herald.redis.url must be set for the Redis engine");
+    }
+    RedisURI uri;
+    try {
+      uri = RedisURI.create(url.trim());
+    } catch (RuntimeException e) {
+      // The cause is left out on purpose: its message quotes the URL, password included.
+      throw invalid();
+    }
+    boolean sentinel = !uri.getSentinels().isEmpty();
+    if (sentinel && (uri.getSentinelMasterId() == null || uri.getSentinelMasterId().isBlank())) {
+      throw invalid();
+    }
+    if (!sentinel
+        && uri.getSocket() == null
+        && (uri.getHost() == null || uri.getHost().isBlank())) {
+      throw invalid();
+    }
+    return uri;
+  }
+
+  private static IllegalArgumentException invalid() {
+    return new IllegalArgumentException("herald.redis.url is not a valid Redis URL; use " + FORMS);
+  }
+}
