@@ -1,7 +1,6 @@
 package herald.engine.redis;
 
 import herald.channel.ChannelOptionsResolver;
-import herald.engine.Engine;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -17,7 +16,13 @@ class RedisEngineConfiguration {
       "T(org.springframework.util.StringUtils).hasText(environment.getProperty('herald.redis.url'))";
 
   @Bean(destroyMethod = "close")
-  Engine engine(RedisProperties properties, ChannelOptionsResolver options, JsonMapper json) {
+  RedisEngine engine(RedisProperties properties, ChannelOptionsResolver options, JsonMapper json) {
     return new RedisEngine(properties, options, json);
+  }
+
+  /** The node directory and control bus on the engine's Redis connection. */
+  @Bean(destroyMethod = "close")
+  RedisBackplane backplane(RedisEngine engine) {
+    return new RedisBackplane(engine.connector());
   }
 }

@@ -15,7 +15,8 @@ import java.util.HexFormat;
  */
 final class RedisScripts {
 
-  private static final String NOW =
+  /** Lua that sets {@code now} to Redis's time in milliseconds; scripts elsewhere start with it. */
+  static final String NOW =
       """
       local time = redis.call('TIME')
       local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
