@@ -207,6 +207,7 @@ class ChannelRegistryTests {
 
     Recorded ahead = new Recorded(null);
     Subscription fresh = new Subscription(channel, ahead, 10);
+    fresh.offer(publication(channel, 10, "old"));
     fresh.reset(new StreamPosition(0, "new"));
     fresh.offer(publication(channel, 1, "new"));
     fresh.offer(publication(channel, 2, "new"));
