@@ -6,6 +6,7 @@ import herald.channel.Publication;
 import herald.channel.StreamPosition;
 import herald.engine.Engine;
 import herald.engine.EngineListener;
+import herald.engine.EngineUnavailableException;
 import herald.engine.HistoryQuery;
 import java.util.Map;
 import java.util.TreeMap;
@@ -159,11 +160,20 @@ public final class ChannelRegistry implements EngineListener {
       next.subscribe(
           done -> {},
           error -> {
-            log.warn(
-                "channel={} upstream operation failed: {}", target.channel(), error.toString());
+            logFailure(target.channel(), error);
             dropIfIdle(target, next);
           },
           () -> dropIfIdle(target, next));
+    }
+  }
+
+  private static void logFailure(ChannelName channel, Throwable error) {
+    // The engine being down is reported by readiness and the engine's own log, and SSE streams
+    // retry their subscriptions meanwhile: one line per attempt would flood the log.
+    if (error instanceof EngineUnavailableException) {
+      log.debug("channel={} upstream operation failed: {}", channel, error.toString());
+    } else {
+      log.warn("channel={} upstream operation failed: {}", channel, error.toString());
     }
   }
 

@@ -138,7 +138,11 @@ public final class Subscription {
 
   private void replay(Object item) {
     if (item instanceof Publication publication) {
-      deliverIfNext(publication);
+      // One of another epoch belongs to a sequence the page already left behind: a new sequence
+      // is always announced by a reset first, which sets the epoch.
+      if (publication.epoch().equals(epoch)) {
+        deliverIfNext(publication);
+      }
     } else {
       replayReset((StreamPosition) item);
     }

@@ -6,6 +6,7 @@ import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.Publication;
 import herald.channel.StreamPosition;
+import herald.engine.HistoryPage;
 import herald.engine.HistoryQuery;
 import herald.engine.memory.InMemoryEngine;
 import herald.support.TestChannelOptions;
@@ -157,6 +158,68 @@ class ChannelRegistryTests {
         .block(TIMEOUT);
     publish(channel, 3);
     assertThat(order).containsExactly("reply true", "message 2", "message 3");
+  }
+
+  @Test
+  void anEngineResetReachesEveryLiveSubscriberWhichThenContinuesFromTheNewPosition() {
+    ChannelName channel = ChannelName.of("news:" + System.nanoTime());
+    Recorded first = new Recorded(null);
+    Recorded second = new Recorded(null);
+    registry.subscribe(channel, null, first, r -> {}).block(TIMEOUT);
+    registry.subscribe(channel, null, second, r -> {}).block(TIMEOUT);
+    Publication one = publish(channel, 1);
+
+    // As a Redis engine does when the history cannot fill a gap: offsets 2 to 6 are gone.
+    StreamPosition reset = new StreamPosition(6, one.epoch());
+    registry.onReset(channel, reset);
+    registry.onPublication(publication(channel, 7, one.epoch()));
+
+    for (Recorded recorded : List.of(first, second)) {
+      assertThat(recorded.resets).containsExactly(reset);
+      assertThat(recorded.offsets()).containsExactly(1L, 7L);
+    }
+  }
+
+  @Test
+  void aPublicationOfAnotherEpochWithoutAResetIsStillAnnouncedAsOne() {
+    ChannelName channel = ChannelName.of("news:" + System.nanoTime());
+    Recorded recorded = new Recorded(null);
+    Subscription subscription = new Subscription(channel, recorded, 10);
+    subscription.goLive(
+        new HistoryPage(List.of(), new StreamPosition(4, "old"), true), null, r -> {});
+    subscription.offer(publication(channel, 1, "new"));
+
+    assertThat(recorded.resets).containsExactly(new StreamPosition(0, "new"));
+    assertThat(recorded.offsets()).containsExactly(1L);
+  }
+
+  @Test
+  void aResetWhileRecoveringAppliesInOrderUnlessTheReplayStartedPastIt() {
+    ChannelName channel = ChannelName.of("news:" + System.nanoTime());
+    Recorded behind = new Recorded(null);
+    Subscription old = new Subscription(channel, behind, 10);
+    old.reset(new StreamPosition(0, "new"));
+    old.offer(publication(channel, 1, "new"));
+    // The history was read before the reset: it applies, then the new sequence follows.
+    old.goLive(new HistoryPage(List.of(), new StreamPosition(9, "old"), true), null, r -> {});
+    assertThat(behind.resets).containsExactly(new StreamPosition(0, "new"));
+    assertThat(behind.offsets()).containsExactly(1L);
+
+    Recorded ahead = new Recorded(null);
+    Subscription fresh = new Subscription(channel, ahead, 10);
+    fresh.offer(publication(channel, 10, "old"));
+    fresh.reset(new StreamPosition(0, "new"));
+    fresh.offer(publication(channel, 1, "new"));
+    fresh.offer(publication(channel, 2, "new"));
+    // The history was read after it: the subscriber already starts in the new sequence.
+    fresh.goLive(new HistoryPage(List.of(), new StreamPosition(1, "new"), true), null, r -> {});
+    assertThat(ahead.resets).isEmpty();
+    assertThat(ahead.offsets()).containsExactly(2L);
+  }
+
+  private static Publication publication(ChannelName channel, long offset, String epoch) {
+    return new Publication(
+        channel, offset, epoch, JsonNodeFactory.instance.numberNode(offset), 0, null);
   }
 
   private Publication publish(ChannelName channel, int n) {

@@ -10,7 +10,9 @@ import org.springframework.validation.annotation.Validated;
 /**
  * The Redis engine's settings ({@code herald.redis.*}).
  *
- * @param url {@code redis://[user:password@]host:port[/db]}; when blank, the in-memory engine runs
+ * @param url {@code redis://[[user]:password@]host[:port][/database]}, {@code rediss://} for TLS,
+ *     or {@code redis-sentinel://host[:port][,host2…]#master} (see {@link RedisUrl}); when blank,
+ *     the in-memory engine runs. Redis need not be reachable at start-up
  * @param commandTimeout how long one Redis command may take before it fails (and counts against the
  *     circuit breaker)
  * @param connectTimeout how long opening a connection to Redis may take

@@ -5,16 +5,19 @@ import static org.awaitility.Awaitility.await;
 
 import herald.HeraldApplication;
 import herald.engine.Engine;
+import herald.support.Frames;
 import herald.support.HeraldIntegrationTest;
 import herald.support.RedisServerExtension;
 import herald.support.TestApi;
 import herald.support.TestIds;
 import herald.support.TestSseClient;
 import herald.support.TestTokens;
+import herald.support.TestWebSocketClient;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -26,6 +29,7 @@ import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.test.StepVerifier;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -75,6 +79,13 @@ class RedisNodeIntegrationTests {
     if (otherNode != null) {
       otherNode.close();
     }
+  }
+
+  @BeforeEach
+  void bothNodesReady() {
+    redis.start();
+    RedisEngines.awaitReady((RedisEngine) engine);
+    RedisEngines.awaitReady((RedisEngine) otherNode.getBean(Engine.class));
   }
 
   private static int otherPort() {
@@ -137,6 +148,49 @@ class RedisNodeIntegrationTests {
           .isEqualTo(2);
       assertThat(TestApi.json().readTree(there.nextMessage().data()).get("offset").asLong())
           .isEqualTo(3);
+    }
+  }
+
+  @Test
+  void subscribersOnEveryNodeAreToldResetWhenRedisLosesTheChannelThenGetItsNewSequence() {
+    String channel = "document:" + TestIds.next("redis");
+    String token = TestTokens.user("alice").subscribe("document:*").token();
+    TestApi api = new TestApi(http);
+    try (TestSseClient sse =
+            TestSseClient.to(port).channel(channel).bearer(token).openSubscribed();
+        TestWebSocketClient ws = TestWebSocketClient.to(otherPort()).bearer(token).open()) {
+      assertThat(ws.request(1, Frames.subscribe(1, channel)).has("result")).isTrue();
+      JsonNode before = api.publish(channel, Map.of("n", 1));
+      assertThat(TestApi.json().readTree(sse.nextMessage().data()).get("offset").asLong())
+          .isEqualTo(1);
+      assertThat(ws.push("message").get("offset").asLong()).isEqualTo(1);
+
+      StepVerifier.create(((RedisEngine) engine).connector().call(c -> c.flushall()))
+          .expectNext("OK")
+          .expectComplete()
+          .verify(Duration.ofSeconds(5));
+      JsonNode after = api.publish(channel, Map.of("n", 2));
+      String epoch = after.get("epoch").asString();
+      assertThat(epoch).isNotEqualTo(before.get("epoch").asString());
+      assertThat(after.get("offset").asLong()).isEqualTo(1);
+
+      TestSseClient.Event reset = sse.nextEvent();
+      assertThat(reset.event()).as("%s", reset).isEqualTo("reset");
+      assertThat(TestApi.json().readTree(reset.data()).get("channels").get(0).asString())
+          .isEqualTo(channel);
+      JsonNode message = TestApi.json().readTree(sse.nextMessage().data());
+      assertThat(message.get("epoch").asString()).isEqualTo(epoch);
+      assertThat(message.get("data").get("n").asInt()).isEqualTo(2);
+
+      JsonNode resetPush = ws.next();
+      assertThat(resetPush.get("type").asString()).as("%s", resetPush).isEqualTo("reset");
+      assertThat(resetPush.get("channel").asString()).isEqualTo(channel);
+      assertThat(resetPush.get("offset").asLong()).isZero();
+      assertThat(resetPush.get("epoch").asString()).isEqualTo(epoch);
+      JsonNode pushed = ws.next();
+      assertThat(pushed.get("type").asString()).isEqualTo("message");
+      assertThat(pushed.get("epoch").asString()).isEqualTo(epoch);
+      assertThat(pushed.get("offset").asLong()).isEqualTo(1);
     }
   }
 
