@@ -89,7 +89,7 @@ public final class ClientSession implements Subscriber {
    */
   public void credentials(Credentials replacement) {
     Credentials current = credentials();
-    if (!current.anonymous() && !current.user().equals(replacement.user())) {
+    if (!current.provisional() && !current.user().equals(replacement.user())) {
       throw HeraldException.forbidden("a token refresh must keep the same user");
     }
     synchronized (credentialChanges) {

@@ -76,6 +76,11 @@ public final class ClientSessions {
     if (credentials.anonymous()) {
       return;
     }
+    if (!session.credentials().anonymous() && !session.user().equals(credentials.user())) {
+      // The insecure-mode stand-in user was indexed and claimed when the connection opened.
+      unindex(session);
+      release(session);
+    }
     boolean[] admitted = {true};
     byUser.compute(
         credentials.user(),
@@ -139,7 +144,13 @@ public final class ClientSessions {
   }
 
   void remove(ClientSession session) {
-    if (forget(session) && !session.credentials().anonymous()) {
+    if (forget(session)) {
+      release(session);
+    }
+  }
+
+  private void release(ClientSession session) {
+    if (!session.credentials().anonymous()) {
       backplane
           .release(session.user(), session.id())
           .subscribe(
@@ -149,13 +160,17 @@ public final class ClientSessions {
   }
 
   private boolean forget(ClientSession session) {
+    unindex(session);
+    return byId.remove(session.id()) != null;
+  }
+
+  private void unindex(ClientSession session) {
     byUser.computeIfPresent(
         session.user(),
         (user, sessions) -> {
           sessions.remove(session);
           return sessions.isEmpty() ? null : sessions;
         });
-    return byId.remove(session.id()) != null;
   }
 
   /** The connections of {@code user} on this node. */

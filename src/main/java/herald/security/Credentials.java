@@ -34,12 +34,27 @@ public record Credentials(
     return new Credentials(ANONYMOUS_USER, List.of(), List.of(), null, true);
   }
 
+  private static final Credentials INSECURE_DEVELOPMENT =
+      new Credentials(
+          "anonymous",
+          List.of(new ChannelPattern("*")),
+          List.of(new ChannelPattern("*")),
+          null,
+          false);
+
   /**
    * Insecure development mode without a token: everything is allowed, as the start-up warning says.
    */
   public static Credentials insecureDevelopment() {
-    List<ChannelPattern> all = List.of(new ChannelPattern("*"));
-    return new Credentials("anonymous", all, all, null, false);
+    return INSECURE_DEVELOPMENT;
+  }
+
+  /**
+   * Whether a token may make this connection another user's: a connection without a token, or the
+   * stand-in of insecure development mode, takes the user of the first token it presents.
+   */
+  public boolean provisional() {
+    return anonymous || equals(INSECURE_DEVELOPMENT);
   }
 
   boolean maySubscribe(ChannelName channel) {

@@ -32,11 +32,13 @@ import tools.jackson.databind.JsonNode;
       "herald.auth.hmac-secret=" + TestTokens.SECRET,
       "herald.api.key=" + TestTokens.API_KEY,
       "herald.trust-proxy=true",
-      "herald.rate-limits.inbound-frames-per-second=5",
+      // Slow refills (windows of 3-5 s) so that a busy machine cannot stretch a burst past its
+      // window and make a request that should be refused pass.
+      "herald.rate-limits.inbound-frames-per-second=1",
       "herald.rate-limits.inbound-frames-burst=5",
-      "herald.rate-limits.connections-per-ip-per-second=3",
+      "herald.rate-limits.connections-per-ip-per-second=1",
       "herald.rate-limits.connections-per-ip-burst=3",
-      "herald.rate-limits.api-publishes-per-second=5",
+      "herald.rate-limits.api-publishes-per-second=1",
       "herald.rate-limits.api-publishes-burst=5"
     })
 @AutoConfigureWebTestClient

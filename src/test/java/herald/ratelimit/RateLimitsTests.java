@@ -23,7 +23,9 @@ class RateLimitsTests {
 
   @Test
   void anAddressGetsItsBurstThenIsRefusedWithARetryAfter() {
-    RateLimits limits = new RateLimits(properties(10));
+    // 1/s with bursts of 20: a 20-second window, which no busy machine stretches the loop past.
+    RateLimits limits =
+        new RateLimits(new RateLimitProperties(true, 50, 100, 1, 20, 10_000, 10_000, 10));
     for (int i = 0; i < 20; i++) {
       limits.acquireConnection("192.0.2.1");
     }

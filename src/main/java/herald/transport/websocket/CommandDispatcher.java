@@ -183,14 +183,14 @@ final class CommandDispatcher {
   }
 
   /**
-   * Gives the connection {@code credentials} ({@code connect} or {@code refresh}). An anonymous
-   * connection that becomes a user's must be indexed under that user, or the backend API could not
-   * reach it and it would escape the per-user connection limit. Indexing comes first because it may
-   * refuse (429), here and then on the cluster; an anonymous connection may always take a user's
-   * credentials.
+   * Gives the connection {@code credentials} ({@code connect} or {@code refresh}). An anonymous (or
+   * insecure-mode stand-in) connection that becomes a user's must be indexed under that user, or
+   * the backend API could not reach it and it would escape the per-user connection limit. Indexing
+   * comes first because it may refuse (429), here and then on the cluster; an anonymous connection
+   * may always take a user's credentials.
    */
   private Mono<Void> replaceCredentials(Credentials credentials) {
-    if (!client.credentials().anonymous()) {
+    if (!client.credentials().provisional()) {
       return Mono.fromRunnable(() -> client.credentials(credentials));
     }
     sessions.index(client, credentials);
