@@ -87,8 +87,11 @@ public class ChatSimulation extends Simulation {
         .maxDuration(settings.maxDuration())
         .assertions(
             global().failedRequests().percent().lt(1.0),
-            details("open /ws").responseTime().percentile(99).lt((int) settings.p99Millis()),
-            details("subscribe reply").responseTime().percentile(99).lt((int) settings.p99Millis()),
+            details("open /ws").responseTime().percentile(95).lt((int) settings.connectP95Millis()),
+            details("subscribe reply")
+                .responseTime()
+                .percentile(95)
+                .lt((int) settings.connectP95Millis()),
             details("publish: reply and own delivery")
                 .responseTime()
                 .percentile(99)

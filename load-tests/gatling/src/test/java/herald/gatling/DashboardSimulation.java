@@ -117,7 +117,14 @@ public class DashboardSimulation extends Simulation {
         .maxDuration(settings.maxDuration())
         .assertions(
             global().failedRequests().percent().lt(1.0),
-            details("open /sse").responseTime().percentile(99).lt((int) settings.p99Millis()),
+            details("open /sse")
+                .responseTime()
+                .percentile(95)
+                .lt((int) settings.connectP95Millis()),
+            details("stream live")
+                .responseTime()
+                .percentile(95)
+                .lt((int) settings.connectP95Millis()),
             details("publish").responseTime().percentile(99).lt((int) settings.p99Millis()),
             details("publication delivered").successfulRequests().count().gt(0L));
   }
