@@ -2,21 +2,23 @@
 # Cross-node cost of the Redis engine (issue 3). Starts a real redis-server and three nodes on
 # loopback: A and B on that Redis, C on the in-memory engine (the single-node reference). Then:
 #   1. latency at each rate: subscribers on A ("local") and on B ("remote") side by side, publishers
-#      on A; the same on C alone. A warm-up and RUNS runs each, then a line of medians.
+#      on A; then the same on C alone, with as many subscribers as A and B together (so the load
+#      generator reads as many deliveries). A warm-up and RUNS runs each, then a line of medians.
 #   2. throughput: backend clients publishing to A through the HTTP API at growing concurrency, one
 #      subscriber on A and one on B, with Redis commands and CPU per publication.
 # Every step is bounded by `timeout`; everything started here is stopped by PID on exit. Prints one
 # JSON line per run or step (and per median); logs go to load-tests/target/cross-node/.
 #
 # usage: load-tests/cross-node.sh [runs] [seconds] [rates] [subscribers per node per rate] [concurrencies]
-#   defaults: 3 runs of 10 s at 1000 and 10000 publications/s, 50 and 5 subscribers per node,
+#   defaults: 3 runs of 10 s at 1000 and 10000 publications/s, 10 and 1 subscribers per node
+#   (20,000 deliveries/s either way: what one load generator on a small machine reads on time),
 #   throughput at concurrency 1,2,4,8,16,32,64 for 10 s each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 SECONDS_PER_RUN=${2:-10}
 RATES=${3:-1000,10000}
-SUBSCRIBERS=${4:-50,5}
+SUBSCRIBERS=${4:-10,1}
 CONCURRENCIES=${5:-1,2,4,8,16,32,64}
 PUBLISHERS=8
 API_KEY=bench
@@ -94,7 +96,7 @@ for i in "${!RATE_LIST[@]}"; do
   timeout "$BOUND" java -cp "$CP" herald.load.CrossNodeLatency 127.0.0.1 "$PORT_A" "$PORT_B" \
     "$subscribers" "$rate" "$SECONDS_PER_RUN" "$RUNS" "$PUBLISHERS" "redis-a-to-b"
   timeout "$BOUND" java -cp "$CP" herald.load.CrossNodeLatency 127.0.0.1 "$PORT_C" 0 \
-    "$subscribers" "$rate" "$SECONDS_PER_RUN" "$RUNS" "$PUBLISHERS" "memory-single-node"
+    "$((2 * subscribers))" "$rate" "$SECONDS_PER_RUN" "$RUNS" "$PUBLISHERS" "memory-single-node"
 done
 
 STEPS=$(tr -cd , <<< "$CONCURRENCIES" | wc -c)

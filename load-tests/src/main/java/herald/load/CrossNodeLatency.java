@@ -34,7 +34,8 @@ import reactor.netty.resources.LoopResources;
  * its queue would show up as latency. Their publications interleave, so order is checked on the
  * offsets the node assigns: per subscriber, {@code gaps} (an offset skipped), {@code duplicates}
  * (an offset again or going back) and {@code lost} (publications a subscriber had not received 10 s
- * after publishing ended).
+ * after publishing ended); {@code closedByNode} counts subscribers the node closed (a slow
+ * consumer, when the load generator cannot read as fast as the node sends).
  *
  * <p>Runs a warm-up, then {@code runs} runs, each on a fresh channel, printing one JSON line per
  * run and one line of medians over the runs. Loopback only; bounded in count and time.
@@ -107,6 +108,7 @@ public final class CrossNodeLatency {
       long lost,
       long gaps,
       long duplicates,
+      long closedByNode,
       long addedP50,
       long addedP99) {
 
@@ -120,7 +122,8 @@ public final class CrossNodeLatency {
         long[] remote,
         long lost,
         long gaps,
-        long duplicates) {
+        long duplicates,
+        long closedByNode) {
       boolean single = remote[0] < 0;
       return new Result(
           published,
@@ -133,6 +136,7 @@ public final class CrossNodeLatency {
           lost,
           gaps,
           duplicates,
+          closedByNode,
           single ? -1 : remote[0] - local[0],
           single ? -1 : remote[1] - local[1]);
     }
@@ -157,6 +161,7 @@ public final class CrossNodeLatency {
           results.stream().mapToLong(Result::lost).sum(),
           results.stream().mapToLong(Result::gaps).sum(),
           results.stream().mapToLong(Result::duplicates).sum(),
+          results.stream().mapToLong(Result::closedByNode).sum(),
           median(results, Result::addedP50),
           median(results, Result::addedP99));
     }
@@ -176,7 +181,8 @@ public final class CrossNodeLatency {
               + "\"delivered\":%d,"
               + "\"localP50us\":%d,\"localP99us\":%d,\"localP999us\":%d,\"localMaxus\":%d,"
               + "\"remoteP50us\":%d,\"remoteP99us\":%d,\"remoteP999us\":%d,\"remoteMaxus\":%d,"
-              + "\"addedP50us\":%d,\"addedP99us\":%d,\"lost\":%d,\"gaps\":%d,\"duplicates\":%d}",
+              + "\"addedP50us\":%d,\"addedP99us\":%d,\"lost\":%d,\"gaps\":%d,\"duplicates\":%d,"
+              + "\"closedByNode\":%d}",
           s.label(),
           kind,
           run,
@@ -201,7 +207,8 @@ public final class CrossNodeLatency {
           addedP99,
           lost,
           gaps,
-          duplicates);
+          duplicates,
+          closedByNode);
     }
   }
 
@@ -218,6 +225,7 @@ public final class CrossNodeLatency {
     private final AtomicLong publishErrors = new AtomicLong();
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicLong lastReply = new AtomicLong();
+    private final AtomicLong closedByNode = new AtomicLong();
     private long publishStart;
     private final int nodes;
     private final long[] lastOffset;
@@ -272,7 +280,8 @@ public final class CrossNodeLatency {
           nodes == 2 ? percentiles(remote.getIntervalHistogram()) : new long[] {-1, -1, -1, -1},
           lost,
           Arrays.stream(gaps).sum(),
-          Arrays.stream(duplicates).sum());
+          Arrays.stream(duplicates).sum(),
+          closedByNode.get());
     }
 
     private static long[] percentiles(Histogram histogram) {
@@ -298,7 +307,11 @@ public final class CrossNodeLatency {
                               .map(WebSocketFrame::content)
                               .map(content -> content.toString(StandardCharsets.UTF_8))
                               .doOnNext(text -> onFrame(index, latency, text, subscribed))))
-          .subscribe(null, error -> System.err.println("subscriber " + index + ": " + error));
+          .subscribe(
+              null,
+              error -> closedByNode.incrementAndGet(),
+              // The node ended the connection (e.g. 4008, a slow consumer): we only ever dispose.
+              closedByNode::incrementAndGet);
     }
 
     private void onFrame(int index, Recorder latency, String text, CountDownLatch subscribed) {
