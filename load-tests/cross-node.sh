@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Cross-node cost of the Redis engine (issue 3). Starts a real redis-server and three nodes on
+# loopback: A and B on that Redis, C on the in-memory engine (the single-node reference). Then:
+#   1. latency at each rate: subscribers on A ("local") and on B ("remote") side by side, publishers
+#      on A; then the same on C alone, with as many subscribers as A and B together (so the load
+#      generator reads as many deliveries). A warm-up and RUNS runs each, then a line of medians.
+#   2. throughput: backend clients publishing to A through the HTTP API at growing concurrency, one
+#      subscriber on A and one on B, with Redis commands and CPU per publication.
+# Every step is bounded by `timeout`; everything started here is stopped by PID on exit. Prints one
+# JSON line per run or step (and per median); logs go to load-tests/target/cross-node/.
+#
+# usage: load-tests/cross-node.sh [runs] [seconds] [rates] [subscribers per node per rate] [concurrencies]
+#   defaults: 3 runs of 10 s at 1000 and 10000 publications/s, 10 and 1 subscribers per node
+#   (20,000 deliveries/s either way: what one load generator on a small machine reads on time),
+#   throughput at concurrency 1,2,4,8,16,32,64 for 10 s each.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-3}
+SECONDS_PER_RUN=${2:-10}
+RATES=${3:-1000,10000}
+SUBSCRIBERS=${4:-10,1}
+CONCURRENCIES=${5:-1,2,4,8,16,32,64}
+PUBLISHERS=8
+API_KEY=bench
+OUT=load-tests/target/cross-node
+mkdir -p "$OUT"
+
+PIDS=()
+WORK=$(mktemp -d)
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 20000))
+    (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null || { echo "$port"; return; }
+  done
+}
+
+# The redis-server on PATH, else the Linux binary that the embedded-redis test dependency ships.
+if command -v redis-server > /dev/null; then
+  REDIS_BIN=$(command -v redis-server)
+else
+  JAR=$(ls ~/.m2/repository/com/github/codemonstur/embedded-redis/*/embedded-redis-*.jar | sort -V | tail -1)
+  (cd "$WORK" && unzip -q -o "$JAR" 'redis-server-*-linux-amd64')
+  REDIS_BIN=$(ls "$WORK"/redis-server-*-linux-amd64 | head -1)
+  chmod +x "$REDIS_BIN"
+fi
+
+[ -f target/herald.jar ] || ./mvnw -o -q package -DskipTests
+./mvnw -o -q -f load-tests/pom.xml compile
+CP="load-tests/target/classes:$(./mvnw -o -q -f load-tests/pom.xml dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
+
+REDIS_PORT=$(free_port)
+"$REDIS_BIN" --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" \
+  > "$OUT/redis.log" 2>&1 &
+PIDS+=($!)
+
+# Insecure development mode on loopback: every tokenless client is one user, so lift the
+# per-user connection limit; rate limits off (benchmarks only) so that no limiter shapes the load.
+NODE_OPTS=(--herald.limits.max-connections-per-user=1000000 --herald.rate-limits.enabled=false
+  --herald.api.key=$API_KEY)
+# One node at a time: three JVMs starting at once on two cores can starve the first Redis handshake
+# past its timeout (herald.redis.command-timeout), which fails the start.
+start_node() { # name port [args...]
+  local name=$1 port=$2
+  shift 2
+  java -Xmx512m -jar target/herald.jar --server.port="$port" --herald.node.name="$name" \
+    "${NODE_OPTS[@]}" "$@" > "$OUT/node-$name.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 240); do
+    curl -sf "http://127.0.0.1:$port/actuator/health/readiness" > /dev/null && return
+    kill -0 "${PIDS[-1]}" 2> /dev/null || break
+    sleep 0.5
+  done
+  echo "node $name on port $port did not start; see $OUT/node-$name.log" >&2
+  exit 1
+}
+PORT_A=$(free_port); start_node a "$PORT_A" --herald.redis.url="redis://127.0.0.1:$REDIS_PORT"
+PID_A=${PIDS[-1]}
+PORT_B=$(free_port); start_node b "$PORT_B" --herald.redis.url="redis://127.0.0.1:$REDIS_PORT"
+PORT_C=$(free_port); start_node c "$PORT_C"
+
+# A run's bound: warm-up and runs, each publishing plus up to 20 s of waiting, plus start-up.
+BOUND=$(( (RUNS + 1) * (SECONDS_PER_RUN + 60) + 60 ))
+IFS=, read -r -a RATE_LIST <<< "$RATES"
+IFS=, read -r -a SUBSCRIBER_LIST <<< "$SUBSCRIBERS"
+for i in "${!RATE_LIST[@]}"; do
+  rate=${RATE_LIST[$i]}
+  subscribers=${SUBSCRIBER_LIST[$i]:-${SUBSCRIBER_LIST[-1]}}
+  timeout "$BOUND" java -cp "$CP" herald.load.CrossNodeLatency 127.0.0.1 "$PORT_A" "$PORT_B" \
+    "$subscribers" "$rate" "$SECONDS_PER_RUN" "$RUNS" "$PUBLISHERS" "redis-a-to-b"
+  timeout "$BOUND" java -cp "$CP" herald.load.CrossNodeLatency 127.0.0.1 "$PORT_C" 0 \
+    "$((2 * subscribers))" "$rate" "$SECONDS_PER_RUN" "$RUNS" "$PUBLISHERS" "memory-single-node"
+done
+
+STEPS=$(tr -cd , <<< "$CONCURRENCIES" | wc -c)
+timeout $(( (STEPS + 2) * (SECONDS_PER_RUN + 60) )) java -cp "$CP" herald.load.CrossNodeThroughput \
+  127.0.0.1 "$PORT_A" "$REDIS_PORT" "$SECONDS_PER_RUN" "$CONCURRENCIES" "$PORT_A,$PORT_B" \
+  "$API_KEY" "redis-node-a" "$PID_A"
