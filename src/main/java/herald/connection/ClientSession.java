@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -244,6 +245,11 @@ public final class ClientSession implements Subscriber {
 
   public boolean isClosed() {
     return closed;
+  }
+
+  @Override
+  public Executor lane() {
+    return connection.lane();
   }
 
   @Override

@@ -8,6 +8,7 @@ import herald.connection.Connection;
 import herald.connection.OutboundQueue;
 import herald.protocol.CloseCode;
 import herald.registry.Recovery;
+import java.util.concurrent.Executor;
 import reactor.core.publisher.Mono;
 
 /**
@@ -17,9 +18,19 @@ import reactor.core.publisher.Mono;
 final class SseConnection implements Connection {
 
   private final OutboundQueue<SseEvent> queue;
+  private final Executor lane;
 
-  SseConnection(int queueCapacity) {
+  /**
+   * @param lane the stream's I/O thread, where deliveries run
+   */
+  SseConnection(int queueCapacity, Executor lane) {
     this.queue = new OutboundQueue<>(queueCapacity);
+    this.lane = lane;
+  }
+
+  @Override
+  public Executor lane() {
+    return lane;
   }
 
   OutboundQueue<SseEvent> queue() {

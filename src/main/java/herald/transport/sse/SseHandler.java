@@ -8,6 +8,7 @@ import herald.connection.ClientSessions;
 import herald.protocol.CloseCode;
 import herald.protocol.ErrorCode;
 import herald.protocol.HeraldException;
+import herald.registry.Subscriber;
 import herald.security.ChannelPermissions;
 import herald.security.Credentials;
 import herald.security.JwtCredentials;
@@ -18,6 +19,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -92,7 +95,7 @@ final class SseHandler {
         .flatMap(
             credentials -> {
               channels.forEach(channel -> permissions.checkSubscribe(credentials, channel));
-              return open(credentials, channels, resumed, dropper(request));
+              return open(credentials, channels, resumed, request);
             })
         .flatMap(
             events ->
@@ -111,8 +114,9 @@ final class SseHandler {
       Credentials credentials,
       Set<ChannelName> channels,
       Map<ChannelName, StreamPosition> resumed,
-      Runnable drop) {
-    SseConnection connection = new SseConnection(limits.outboundQueue());
+      ServerRequest request) {
+    Runnable drop = dropper(request);
+    SseConnection connection = new SseConnection(limits.outboundQueue(), lane(request));
     ClientSession client = sessions.open("sse", credentials, connection);
     SseRenderer renderer = new SseRenderer(json, buffers, resumed);
 
@@ -200,14 +204,8 @@ final class SseHandler {
    * more); a no-op off Reactor Netty.
    */
   private static Runnable dropper(ServerRequest request) {
-    Object nativeResponse;
-    try {
-      nativeResponse =
-          ServerHttpResponseDecorator.getNativeResponse(request.exchange().getResponse());
-    } catch (IllegalArgumentException notNetty) {
-      return () -> {};
-    }
-    if (!(nativeResponse instanceof Connection connection)) {
+    Connection connection = nettyConnection(request);
+    if (connection == null) {
       return () -> {};
     }
     return () -> {
@@ -215,6 +213,22 @@ final class SseHandler {
         connection.channel().close();
       }
     };
+  }
+
+  /** The stream's I/O thread, where its deliveries run; the engine's thread off Reactor Netty. */
+  private static Executor lane(ServerRequest request) {
+    Connection connection = nettyConnection(request);
+    return connection == null ? Subscriber.ON_ENGINE_THREAD : connection.channel().eventLoop();
+  }
+
+  private static @Nullable Connection nettyConnection(ServerRequest request) {
+    try {
+      Object nativeResponse =
+          ServerHttpResponseDecorator.getNativeResponse(request.exchange().getResponse());
+      return nativeResponse instanceof Connection connection ? connection : null;
+    } catch (IllegalArgumentException notNetty) {
+      return null;
+    }
   }
 
   private static Mono<DataBuffer> slowConsumerNotice(
