@@ -8,7 +8,7 @@
 #   e.g. load-tests/run.sh idle transport=sse steps=5000,10000,15000,19000
 #        load-tests/run.sh fanout subs=5000 rates=2,8,20 seconds=15 publisher=http
 # environment: NODE_JAVA (java binary of the node), NODE_OPTS (its JVM options), PORT, TIMEOUT,
-#              LABEL (copied into every result line)
+#              NODE_ARGS (extra --key=value settings of the node), LABEL (copied into every result line)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCENARIO=${1:?usage: load-tests/run.sh idle|handshake|fanout|channels [key=value ...]}
@@ -37,7 +37,7 @@ $NODE_JAVA $NODE_OPTS -jar target/herald.jar --server.port="$PORT" \
   --herald.rate-limits.connections-per-ip-per-second=$BIG --herald.rate-limits.connections-per-ip-burst=$BIG \
   --herald.rate-limits.inbound-frames-per-second=$BIG --herald.rate-limits.inbound-frames-burst=$BIG \
   --herald.rate-limits.api-publishes-per-second=$BIG --herald.rate-limits.api-publishes-burst=$BIG \
-  --logging.level.root=WARN \
+  --logging.level.root=WARN ${NODE_ARGS:-} \
   > "target/load-node-$PORT.log" 2>&1 &
 NODE_PID=$!
 COORD_PID=

@@ -15,7 +15,8 @@ import org.HdrHistogram.Histogram;
  * pid=<node pid>}, {@code port}, and per scenario (defaults in brackets):
  *
  * <ul>
- *   <li>idle: {@code transport=ws|sse [ws] steps=5000,10000,15000,19000 settle=5}
+ *   <li>idle: {@code transport=ws|sse [ws] steps=5000,10000,15000,19000 settle=5 histogram=<lines>}
+ *       (histogram: print the top of the node's class histogram to stderr at the end)
  *   <li>handshake: {@code count=10000 repeats=3}
  *   <li>fanout: {@code subs=5000 rates=2,8,20 seconds=15 publisher=ws|http [ws]}
  *   <li>channels: {@code conns=10000 shared=4 rates=1000,5000 sharedRate=2 seconds=15 publisher=ws}
@@ -138,6 +139,9 @@ public final class Coordinator {
               .put("rssBytes", rss)
               .put("rssPerConnBytes", (rss - baseRss) / Math.max(1, report.open()))
               .put("nodeFiles", NodeProbe.openFiles(pid)));
+    }
+    if (args.containsKey("histogram")) {
+      System.err.println(NodeProbe.classHistogram(pid, Integer.parseInt(arg("histogram", "40"))));
     }
     workers.closeAll();
   }

@@ -75,6 +75,17 @@ final class NodeProbe {
     }
   }
 
+  /** The top of {@code jcmd <pid> GC.class_histogram}: where the heap goes, for a profile. */
+  static String classHistogram(long pid, int lines) {
+    try {
+      String jcmd = Path.of("/proc/" + pid + "/exe").toRealPath().resolveSibling("jcmd").toString();
+      String[] all = run(List.of(jcmd, Long.toString(pid), "GC.class_histogram")).split("\n");
+      return String.join("\n", java.util.Arrays.copyOfRange(all, 0, Math.min(all.length, lines)));
+    } catch (IOException | InterruptedException e) {
+      return "class histogram failed: " + e;
+    }
+  }
+
   private static String run(List<String> command) throws IOException, InterruptedException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(process.getInputStream().readAllBytes());
