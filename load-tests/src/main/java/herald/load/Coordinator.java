@@ -273,7 +273,7 @@ public final class Coordinator {
       shared0[j] = publications.sharedPublished(j);
     }
     long errors0 = publisher.errors();
-    long node0 = NodeProbe.cpuNanos(pid);
+    long[] node0 = NodeProbe.userSystemNanos(pid);
     long gen0 = generatorCpu();
     long start = System.nanoTime();
     publisher.run(publications, step);
@@ -290,9 +290,12 @@ public final class Coordinator {
       sleep(100);
     }
     long end = System.nanoTime();
-    long node1 = NodeProbe.cpuNanos(pid);
+    long[] node1 = NodeProbe.userSystemNanos(pid);
     long gen1 = generatorCpu();
+    long nodeUser = node1[0] - node0[0];
+    long nodeSystem = node1[1] - node0[1];
     Workers.Report report = workers.report();
+    long deliveries = Math.max(1, report.delivered());
     Histogram latency = report.latency();
     double wall = (end - start) / 1e9;
     long unique = report.delivered() - report.duplicates();
@@ -314,8 +317,10 @@ public final class Coordinator {
         .put("p99us", latency.getValueAtPercentile(99))
         .put("p999us", latency.getValueAtPercentile(99.9))
         .put("maxus", latency.getMaxValue())
-        .put("nodeCpuPct", (node1 - node0) / 1e7 / wall)
-        .put("nodeCpuUsPerDelivery", (node1 - node0) / 1e3 / Math.max(1, report.delivered()))
+        .put("nodeCpuPct", (nodeUser + nodeSystem) / 1e7 / wall)
+        .put("nodeCpuUsPerDelivery", (nodeUser + nodeSystem) / 1e3 / deliveries)
+        .put("nodeUserUsPerDelivery", nodeUser / 1e3 / deliveries)
+        .put("nodeSystemUsPerDelivery", nodeSystem / 1e3 / deliveries)
         .put("generatorCpuPct", (gen1 - gen0) / 1e7 / wall);
   }
 }

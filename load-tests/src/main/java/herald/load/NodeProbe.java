@@ -22,13 +22,24 @@ final class NodeProbe {
 
   /** CPU time the process has used, user plus system, in nanoseconds. */
   static long cpuNanos(long pid) {
+    long[] cpu = userSystemNanos(pid);
+    return cpu[0] + cpu[1];
+  }
+
+  /**
+   * User and system CPU time in nanoseconds. On loopback, system time includes the kernel's TCP
+   * path up to the receiving socket, which the sender's write pays.
+   */
+  static long[] userSystemNanos(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
       String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
       // fields[0] is field 3 (state); utime is field 14, stime field 15
-      return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * NANOS_PER_TICK;
+      return new long[] {
+        Long.parseLong(fields[11]) * NANOS_PER_TICK, Long.parseLong(fields[12]) * NANOS_PER_TICK
+      };
     } catch (IOException e) {
-      return 0;
+      return new long[2];
     }
   }
 
