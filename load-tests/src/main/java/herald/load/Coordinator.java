@@ -19,7 +19,8 @@ import org.HdrHistogram.Histogram;
  *       (histogram: print the top of the node's class histogram to stderr at the end)
  *   <li>handshake: {@code count=10000 repeats=3}
  *   <li>fanout: {@code subs=5000 rates=2,8,20 seconds=15 publisher=ws|http [ws]}
- *   <li>channels: {@code conns=10000 shared=4 rates=1000,5000 sharedRate=2 seconds=15 publisher=ws}
+ *   <li>channels: {@code conns=10000 shared=4 rates=1000,5000 sharedRate=2 seconds=15 pause=0
+ *       publisher=ws}
  * </ul>
  *
  * and for all: {@code host=127.0.0.1 perWorker=10000 threads=1 concurrency=200 workerHeap=768m
@@ -226,12 +227,17 @@ public final class Coordinator {
             .put("rssBytes", NodeProbe.rssBytes(pid)));
     Publications publications = new Publications(prefix, conns, shared);
     Publisher publisher = publisher();
-    step(
-        "channels-warmup",
-        publications,
-        publisher,
-        new Publications.Step(500, sharedRate, 3),
-        subscribersOfShared);
+    // channels left without publications for a while (longer than the node's idle sweep) before
+    // the first one: their subscribers must still get it
+    sleep(Integer.parseInt(arg("pause", "0")) * 1000L);
+    Json warmup =
+        step(
+            "channels-warmup",
+            publications,
+            publisher,
+            new Publications.Step(500, sharedRate, 3),
+            subscribersOfShared);
+    print(warmup.put("connections", conns).put("sharedChannels", shared));
     for (double rate : doubles("rates", "1000,5000")) {
       Json result =
           step(
@@ -305,6 +311,7 @@ public final class Coordinator {
         .put("seconds", step.seconds)
         .put("published", published)
         .put("publishErrors", publisher.errors() - errors0)
+        .put("publisherClosedBy", publisher.closedBy())
         .put("publishSeconds", (publishedAt - start) / 1e9)
         .put("expected", expected)
         .put("delivered", report.delivered())

@@ -29,12 +29,19 @@ final class Publisher {
   private final LoopResources loops = LoopResources.create("publisher", 1, true);
   private final AtomicLong errors = new AtomicLong();
   private final AtomicLong ids = new AtomicLong();
+  private volatile boolean publishing;
+  private volatile String closedBy = "";
 
   Publisher(String host, int port, String transport, String apiKey) {
     this.host = host;
     this.port = port;
     this.transport = transport;
     this.apiKey = apiKey;
+  }
+
+  /** How the node closed the publishing connection during the last step, or "" if it did not. */
+  String closedBy() {
+    return closedBy;
   }
 
   long errors() {
@@ -52,10 +59,16 @@ final class Publisher {
             .takeUntil(fraction -> fraction >= 1)
             .concatMapIterable(fraction -> publications.due(step, fraction));
     Duration limit = Duration.ofSeconds(step.seconds + 30);
-    if ("http".equals(transport)) {
-      http(paced).blockLast(limit);
-    } else {
-      websocket(paced).block(limit);
+    closedBy = "";
+    publishing = true;
+    try {
+      if ("http".equals(transport)) {
+        http(paced).blockLast(limit);
+      } else {
+        websocket(paced).block(limit);
+      }
+    } finally {
+      publishing = false;
     }
   }
 
@@ -77,6 +90,9 @@ final class Publisher {
         .handle(
             (in, out) -> {
               in.receiveFrames().doOnNext(this::onReply).subscribe();
+              in.receiveCloseStatus()
+                  .subscribe(
+                      status -> System.err.println("publisher closed by the node: " + status));
               // after the last publication, give its replies a moment before closing
               return out.sendString(frames).then().then(Mono.delay(Duration.ofSeconds(1))).then();
             })
