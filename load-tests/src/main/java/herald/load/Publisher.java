@@ -90,9 +90,15 @@ final class Publisher {
         .handle(
             (in, out) -> {
               in.receiveFrames().doOnNext(this::onReply).subscribe();
+              // the node may close a publisher that does not read its replies fast enough (4008);
+              // 1000/1006 are our own close at the end of the step
               in.receiveCloseStatus()
                   .subscribe(
-                      status -> System.err.println("publisher closed by the node: " + status));
+                      status -> {
+                        if (publishing && status.code() != 1000 && status.code() != 1006) {
+                          closedBy = status.code() + " " + status.reasonText();
+                        }
+                      });
               // after the last publication, give its replies a moment before closing
               return out.sendString(frames).then().then(Mono.delay(Duration.ofSeconds(1))).then();
             })
