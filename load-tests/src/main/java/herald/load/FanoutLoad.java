@@ -20,7 +20,8 @@ import reactor.netty.resources.LoopResources;
 /**
  * Fan-out load: {@code subscribers} WebSocket clients on one channel, one WebSocket publisher at
  * {@code rate} publications per second for {@code seconds}. Every publication carries a sequence
- * number and its send time, so each delivery is checked for loss, duplicates and end-to-end latency.
+ * number and its send time, so each delivery is checked for loss, duplicates and end-to-end
+ * latency.
  *
  * <p>Prints one JSON line: delivered per second, p50/p99/p999 latency in microseconds, lost and
  * duplicate deliveries. Traffic goes to loopback only; the run is bounded in count and time.
@@ -85,7 +86,8 @@ public final class FanoutLoad {
         connections.add(subscriber(i, lastSeq, subscribed));
       }
       if (!subscribed.await(60, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("subscribers not ready: " + subscribed.getCount() + " left");
+        throw new IllegalStateException(
+            "subscribers not ready: " + subscribed.getCount() + " left");
       }
       latency.reset();
       long published = publish();
@@ -134,7 +136,9 @@ public final class FanoutLoad {
                       .and(
                           in.receiveFrames()
                               .map(WebSocketFrame::content)
-                              .map(content -> content.toString(java.nio.charset.StandardCharsets.UTF_8))
+                              .map(
+                                  content ->
+                                      content.toString(java.nio.charset.StandardCharsets.UTF_8))
                               .doOnNext(text -> onFrame(index, text, lastSeq, subscribed))))
           .subscribe(null, error -> System.err.println("subscriber " + index + ": " + error));
     }
