@@ -1,0 +1,23 @@
+package herald.support;
+
+import reactor.blockhound.BlockHound;
+import reactor.blockhound.integration.BlockHoundIntegration;
+
+/**
+ * Lets Lettuce's endpoint lock wait in tests. Lettuce guards each connection's command queue with a
+ * short-held lock ({@code SharedLock}) that any thread sending a command may wait on for an
+ * instant, event loops included; it ships no BlockHound integration of its own. Without this, the
+ * error BlockHound throws in the middle of that lock (when Redis is stopped under traffic, as the
+ * fault tests do) can leave it half-taken, and the node's Redis client then hangs: a failure of the
+ * test harness, not of Herald. Everything else stays guarded.
+ */
+public final class LettuceLocksAllowed implements BlockHoundIntegration {
+
+  @Override
+  public void applyTo(BlockHound.Builder builder) {
+    builder
+        .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters")
+        .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "decrementWriters")
+        .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "doExclusive");
+  }
+}
