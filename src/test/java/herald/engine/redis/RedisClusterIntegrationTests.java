@@ -33,6 +33,12 @@ import tools.jackson.databind.node.JsonNodeFactory;
  */
 class RedisClusterIntegrationTests {
 
+  /**
+   * "At once" on a shared, busy machine: far below what waiting for Redis would take with a pile-up
+   * of requests, yet loose enough that a slow scheduler cannot fail it.
+   */
+  private static final Duration FAIL_FAST = Duration.ofSeconds(3);
+
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
   // This class kills connections and restarts Redis, so it has a server of its own.
@@ -134,7 +140,7 @@ class RedisClusterIntegrationTests {
         StepVerifier.create(publishOne(nodeA, channel, 100 + attempt))
             .expectError(EngineUnavailableException.class)
             .verify(Duration.ofSeconds(1));
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(FAIL_FAST);
       }
     } finally {
       redis.start();
