@@ -24,14 +24,14 @@ import java.util.regex.Pattern;
  * publisher posts {@code rate} publications per second with sequence numbers to node B; after
  * {@code warmup} seconds node A is killed with SIGKILL, its subscribers reconnect to the surviving
  * nodes with backoff and full jitter and resubscribe with {@code since}. Measures the time from the
- * kill until every subscriber is subscribed again, until every subscriber has every publication up to
- * the offset acknowledged {@code mark} seconds after the kill, loss, duplicates and gaps over the
- * whole run, and the surviving nodes' peak CPU (from {@code /proc/<pid>/stat} every 250 ms). Prints
- * one JSON line. Loopback only, bounded by {@code maxWait}.
+ * kill until every subscriber is subscribed again, until every subscriber has every publication up
+ * to the offset acknowledged {@code mark} seconds after the kill, loss, duplicates and gaps over
+ * the whole run, and the surviving nodes' peak CPU (from {@code /proc/<pid>/stat} every 250 ms).
+ * Prints one JSON line. Loopback only, bounded by {@code maxWait}.
  *
- * <p>Arguments {@code key=value}: {@code pidA portA survivorPids=p,p survivorPorts=p,p
- * publishPort} and (defaults) {@code subs=2000 perWorker=7500 rate=20 warmup=10 mark=5 after=10
- * maxWait=90 base=100 cap=5000 concurrency=200 apiKey=bench channel=storm:<random> label=}.
+ * <p>Arguments {@code key=value}: {@code pidA portA survivorPids=p,p survivorPorts=p,p publishPort}
+ * and (defaults) {@code subs=2000 perWorker=7500 rate=20 warmup=10 mark=5 after=10 maxWait=90
+ * base=100 cap=5000 concurrency=200 apiKey=bench channel=storm:<random> label=}.
  */
 public final class ReconnectStorm {
 
@@ -89,8 +89,7 @@ public final class ReconnectStorm {
     String host = "127.0.0.1";
     int subs = num("subs", "2000");
     int perWorker = num("perWorker", "7500");
-    channel =
-        arg("channel", "storm:c" + Long.toString(System.nanoTime() % 1_000_000_000L, 36));
+    channel = arg("channel", "storm:c" + Long.toString(System.nanoTime() % 1_000_000_000L, 36));
     long pidA = Long.parseLong(arg("pidA", null));
     long[] survivorPids =
         Arrays.stream(arg("survivorPids", null).split(",")).mapToLong(Long::parseLong).toArray();
@@ -120,7 +119,13 @@ public final class ReconnectStorm {
     for (int w = 0; w < workerCount; w++) {
       int share = subs / workerCount + (w < subs % workerCount ? 1 : 0);
       String command =
-          "open " + share + " 127.0.9." + (10 + 2 * w) + " 127.0.9." + (11 + 2 * w) + " "
+          "open "
+              + share
+              + " 127.0.9."
+              + (10 + 2 * w)
+              + " 127.0.9."
+              + (11 + 2 * w)
+              + " "
               + arg("concurrency", "200");
       WorkerHandle worker = workers.get(w);
       opens.add(CompletableFuture.supplyAsync(() -> worker.call(command), calls));
@@ -169,9 +174,10 @@ public final class ReconnectStorm {
       if (mark < 0 && now >= markNanos) {
         mark = acked.get();
       }
-      long[] s = status(mark < 0 ? Long.MAX_VALUE : mark);
+      long[] s = status(mark < 0 ? Long.MAX_VALUE : mark, killNanos);
       minSubscribed = Math.min(minSubscribed, s[0]);
-      if (allSubscribedNanos < 0 && s[0] == subs) {
+      // every subscriber was on A, so each must have subscribed again after the kill
+      if (allSubscribedNanos < 0 && s[10] == subs) {
         allSubscribedNanos = Math.max(killNanos, s[8]);
       }
       if (mark >= 0 && recoveredNanos < 0 && s[1] == subs) {
@@ -234,14 +240,21 @@ public final class ReconnectStorm {
 
   /** The merged status of every worker: sums, except the last-subscribed time (a maximum). */
   private long[] status(long mark) {
+    return status(mark, 0);
+  }
+
+  private long[] status(long mark, long sinceNanos) {
     List<CompletableFuture<String[]>> answers =
         workers.stream()
-            .map(w -> CompletableFuture.supplyAsync(() -> w.call("status " + mark), calls))
+            .map(
+                w ->
+                    CompletableFuture.supplyAsync(
+                        () -> w.call("status " + mark + " " + sinceNanos), calls))
             .toList();
-    long[] total = new long[10];
+    long[] total = new long[11];
     for (CompletableFuture<String[]> answer : answers) {
       String[] a = answer.join();
-      for (int i = 0; i < 10; i++) {
+      for (int i = 0; i < 11; i++) {
         long v = Long.parseLong(a[i + 1]);
         total[i] = i == 8 ? Math.max(total[i], v) : total[i] + v;
       }
@@ -294,5 +307,4 @@ public final class ReconnectStorm {
       }
     }
   }
-
 }

@@ -24,17 +24,18 @@ import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.resources.LoopResources;
 
 /**
- * One process of reconnecting WebSocket subscribers for the reconnect storm ({@link ReconnectStorm}).
- * Each subscriber holds one channel on the first node; when its connection ends it reconnects to one
- * of the surviving nodes after an exponential backoff with full jitter (a random delay between 0 and
- * {@code min(cap, base * 2^attempt)}), and subscribes with {@code since} = the last offset and epoch it
- * received, so the node replays what it missed. It checks every publication's offset: a lower or equal
- * one is a duplicate, a jump is a gap.
+ * One process of reconnecting WebSocket subscribers for the reconnect storm ({@link
+ * ReconnectStorm}). Each subscriber holds one channel on the first node; when its connection ends
+ * it reconnects to one of the surviving nodes after an exponential backoff with full jitter (a
+ * random delay between 0 and {@code min(cap, base * 2^attempt)}), and subscribes with {@code since}
+ * = the last offset and epoch it received, so the node replays what it missed. It checks every
+ * publication's offset: a lower or equal one is a duplicate, a jump is a gap.
  *
  * <pre>
  * open COUNT SOURCE_IP RECONNECT_SOURCE_IP CONCURRENCY -> opened OK FAILED
- * status MARK -> status SUBSCRIBED REACHED SHORTFALL DELIVERED DUPLICATES GAPS NOT_RECOVERED
- *                       RECONNECTS LAST_SUBSCRIBED_NANOS ERRORS
+ * status MARK [SINCE_NANOS] -> status SUBSCRIBED REACHED SHORTFALL DELIVERED DUPLICATES GAPS
+ *                       NOT_RECOVERED RECONNECTS LAST_SUBSCRIBED_NANOS ERRORS SUBSCRIBED_SINCE
+ *   SUBSCRIBED_SINCE: subscribed now, by a subscribe answered at or after SINCE_NANOS
  *   REACHED: subscribers whose last offset is at least MARK; SHORTFALL: the sum of what they lack
  * exit
  * </pre>
@@ -91,7 +92,9 @@ public final class StormWorker {
       String[] cmd = line.trim().split(" ");
       switch (cmd[0]) {
         case "open" -> answer(worker.open(cmd));
-        case "status" -> answer(worker.status(Long.parseLong(cmd[1])));
+        case "status" ->
+            answer(
+                worker.status(Long.parseLong(cmd[1]), cmd.length > 2 ? Long.parseLong(cmd[2]) : 0));
         case "exit" -> {
           worker.stopping = true;
           System.exit(0);
@@ -137,11 +140,15 @@ public final class StormWorker {
     return "opened " + ok.get() + " " + failed.get();
   }
 
-  private String status(long mark) {
+  private String status(long mark, long sinceNanos) {
     long reached = 0;
     long shortfall = 0;
+    long subscribedSince = 0;
     synchronized (subscribers) {
       for (Subscriber s : subscribers) {
+        if (s.isSubscribed && s.subscribedAt >= sinceNanos) {
+          subscribedSince++;
+        }
         long last = s.lastOffset;
         if (last >= mark) {
           reached++;
@@ -162,7 +169,8 @@ public final class StormWorker {
         Long.toString(notRecovered.sum()),
         Long.toString(reconnects.sum()),
         Long.toString(lastSubscribedNanos.get()),
-        Long.toString(errors.sum()));
+        Long.toString(errors.sum()),
+        Long.toString(subscribedSince));
   }
 
   /** One subscriber; its fields are touched only on the worker's single event-loop thread. */
@@ -170,7 +178,8 @@ public final class StormWorker {
     final Sinks.Empty<Void> firstReady = Sinks.empty();
     volatile long lastOffset = -1; // -1 until the first subscribe reply or publication
     volatile String epoch;
-    boolean isSubscribed;
+    volatile boolean isSubscribed;
+    volatile long subscribedAt;
     boolean everSubscribed;
     int attempt;
     volatile Sinks.Many<String> frames;
@@ -252,6 +261,7 @@ public final class StormWorker {
           lastOffset = Bytes.number(content, from, to, OFFSET);
         }
         readEpoch(content, from, to);
+        subscribedAt = System.nanoTime();
         isSubscribed = true;
         everSubscribed = true;
         attempt = 0;
