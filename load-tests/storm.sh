@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Scenario 5, the reconnect storm (issue 5). Starts a real redis-server and NODES Herald nodes on
+# loopback, all on that Redis (start-up as in cross-node.sh), then herald.load.ReconnectStorm:
+# SUBS WebSocket subscribers on node A, a backend publisher at RATE publications/s on node B, node A
+# killed with SIGKILL after WARMUP s; the subscribers reconnect to the survivors with backoff and
+# full jitter and resubscribe with `since`. Prints one JSON line. Bounded by `timeout`; everything
+# started here is stopped by PID on exit. Logs go to load-tests/target/storm/.
+#
+# usage: load-tests/storm.sh [subs] [nodes] [key=value ...]   (defaults: 2000 subscribers, 3 nodes)
+#   extra key=value go to ReconnectStorm, e.g. rate=50 warmup=15 mark=5 base=100 cap=5000
+# environment: NODE_OPTS (JVM options of the nodes, default -Xmx1g), NODE_ARGS (extra --key=value
+#   settings of every node), HISTORY (history-size of the
+#   `storm` namespace, default 10000: it must hold every publication of the outage), TIMEOUT (600 s)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUBS=${1:-2000}
+NODES=${2:-3}
+shift $(( $# < 2 ? $# : 2 ))
+API_KEY=bench
+HISTORY=${HISTORY:-10000}
+TIMEOUT=${TIMEOUT:-600}
+OUT=load-tests/target/storm
+mkdir -p "$OUT"
+[ "$NODES" -ge 2 ] || { echo "need at least 2 nodes" >&2; exit 1; }
+
+PIDS=()
+WORK=$(mktemp -d)
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 20000))
+    (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null || { echo "$port"; return; }
+  done
+}
+
+# The redis-server on PATH, else the Linux binary that the embedded-redis test dependency ships.
+if command -v redis-server > /dev/null; then
+  REDIS_BIN=$(command -v redis-server)
+else
+  JAR=$(ls ~/.m2/repository/com/github/codemonstur/embedded-redis/*/embedded-redis-*.jar | sort -V | tail -1)
+  (cd "$WORK" && unzip -q -o "$JAR" 'redis-server-*-linux-amd64')
+  REDIS_BIN=$(ls "$WORK"/redis-server-*-linux-amd64 | head -1)
+  chmod +x "$REDIS_BIN"
+fi
+
+[ -f target/herald.jar ] || ./mvnw -o -q package -DskipTests
+./mvnw -o -q -f load-tests/pom.xml compile
+CP="load-tests/target/classes:$(./mvnw -o -q -f load-tests/pom.xml dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
+
+REDIS_PORT=$(free_port)
+"$REDIS_BIN" --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" \
+  > "$OUT/redis.log" 2>&1 &
+PIDS+=($!)
+
+# Insecure development mode on loopback: every tokenless client is one user, so lift the
+# per-user connection limit; rate limits off, so that a storm of reconnects from one address is
+# not refused (the backoff is what spreads it). The history of the `storm` namespace must cover the
+# publications made while the subscribers are away.
+# shellcheck disable=SC2206
+JVM_OPTS=(${NODE_OPTS:--Xmx1g})
+ARGS=(--herald.limits.max-connections-per-user=1000000 --herald.rate-limits.enabled=false
+  --herald.api.key=$API_KEY --herald.namespaces.storm.history-size="$HISTORY"
+  --herald.redis.url="redis://127.0.0.1:$REDIS_PORT" --logging.level.root=WARN ${NODE_ARGS:-})
+# One node at a time: JVMs starting at once on two cores can starve the first Redis handshake.
+start_node() { # name port
+  local name=$1 port=$2
+  java "${JVM_OPTS[@]}" -jar target/herald.jar --server.port="$port" --herald.node.name="$name" \
+    "${ARGS[@]}" > "$OUT/node-$name.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 240); do
+    curl -sf "http://127.0.0.1:$port/actuator/health/readiness" > /dev/null && return
+    kill -0 "${PIDS[-1]}" 2> /dev/null || break
+    sleep 0.5
+  done
+  echo "node $name on port $port did not start; see $OUT/node-$name.log" >&2
+  exit 1
+}
+PORT_A=$(free_port); start_node a "$PORT_A"; PID_A=${PIDS[-1]}
+SURVIVOR_PORTS=()
+SURVIVOR_PIDS=()
+for n in $(seq 2 "$NODES"); do
+  name=$(printf "\\x$(printf %x $((96 + n)))")
+  port=$(free_port); start_node "$name" "$port"
+  SURVIVOR_PORTS+=("$port"); SURVIVOR_PIDS+=("${PIDS[-1]}")
+done
+join() { local IFS=,; echo "$*"; }
+
+timeout "$TIMEOUT" java -Xmx256m -cp "$CP" herald.load.ReconnectStorm subs="$SUBS" \
+  pidA="$PID_A" portA="$PORT_A" survivorPids="$(join "${SURVIVOR_PIDS[@]}")" \
+  survivorPorts="$(join "${SURVIVOR_PORTS[@]}")" publishPort="${SURVIVOR_PORTS[0]}" \
+  apiKey=$API_KEY "$@"
