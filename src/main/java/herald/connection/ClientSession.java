@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -245,11 +244,6 @@ public final class ClientSession implements Subscriber {
 
   public boolean isClosed() {
     return closed;
-  }
-
-  @Override
-  public Executor lane() {
-    return connection.lane();
   }
 
   @Override

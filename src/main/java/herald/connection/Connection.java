@@ -5,22 +5,12 @@ import herald.channel.ClientInfo;
 import herald.channel.Publication;
 import herald.channel.StreamPosition;
 import herald.protocol.CloseCode;
-import herald.registry.Subscriber;
-import java.util.concurrent.Executor;
 
 /**
  * What a transport does with the events of one connection. Implementations queue to the
  * connection's {@link OutboundQueue}; they are called from any thread and must not block.
  */
 public interface Connection {
-
-  /**
-   * The thread this connection writes on (its I/O thread); deliveries run there. By default the
-   * engine's thread.
-   */
-  default Executor lane() {
-    return Subscriber.ON_ENGINE_THREAD;
-  }
 
   void deliver(Publication publication);
 

@@ -4,7 +4,6 @@ import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.Publication;
 import herald.channel.StreamPosition;
-import java.util.concurrent.Executor;
 
 /**
  * Where the registry delivers a subscription's messages: normally a connection's outbound queue.
@@ -14,18 +13,6 @@ import java.util.concurrent.Executor;
  * in offset order without gap or duplicate.
  */
 public interface Subscriber {
-
-  /** Deliveries run on whichever thread the engine delivers on. */
-  Executor ON_ENGINE_THREAD = Runnable::run;
-
-  /**
-   * The thread this subscriber's deliveries should run on: its connection's I/O thread, so that
-   * writing to the socket needs no hand-over per message. The registry hands each publication to
-   * each lane once, for all of the lane's subscribers, in delivery order.
-   */
-  default Executor lane() {
-    return ON_ENGINE_THREAD;
-  }
 
   void onPublication(Publication publication);
 

@@ -8,7 +8,6 @@ import herald.connection.Connection;
 import herald.connection.OutboundQueue;
 import herald.protocol.CloseCode;
 import herald.registry.Recovery;
-import java.util.concurrent.Executor;
 import reactor.core.publisher.Mono;
 
 /**
@@ -18,19 +17,9 @@ import reactor.core.publisher.Mono;
 final class SseConnection implements Connection {
 
   private final OutboundQueue<SseEvent> queue;
-  private final Executor lane;
 
-  /**
-   * @param lane the stream's I/O thread, where deliveries run
-   */
-  SseConnection(int queueCapacity, Executor lane) {
+  SseConnection(int queueCapacity) {
     this.queue = new OutboundQueue<>(queueCapacity);
-    this.lane = lane;
-  }
-
-  @Override
-  public Executor lane() {
-    return lane;
   }
 
   OutboundQueue<SseEvent> queue() {

@@ -8,7 +8,6 @@ import herald.connection.ClientSessions;
 import herald.protocol.CloseCode;
 import herald.protocol.ErrorCode;
 import herald.protocol.HeraldException;
-import herald.registry.Subscriber;
 import herald.security.ChannelPermissions;
 import herald.security.Credentials;
 import herald.security.JwtCredentials;
@@ -19,8 +18,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executor;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -95,7 +92,7 @@ final class SseHandler {
         .flatMap(
             credentials -> {
               channels.forEach(channel -> permissions.checkSubscribe(credentials, channel));
-              return open(credentials, channels, resumed, request);
+              return open(credentials, channels, resumed, dropper(request));
             })
         .flatMap(
             events ->
@@ -114,9 +111,8 @@ final class SseHandler {
       Credentials credentials,
       Set<ChannelName> channels,
       Map<ChannelName, StreamPosition> resumed,
-      ServerRequest request) {
-    Runnable drop = dropper(request);
-    SseConnection connection = new SseConnection(limits.outboundQueue(), lane(request));
+      Runnable drop) {
+    SseConnection connection = new SseConnection(limits.outboundQueue());
     ClientSession client = sessions.open("sse", credentials, connection);
     SseRenderer renderer = new SseRenderer(json, buffers, resumed);
 
@@ -204,8 +200,14 @@ final class SseHandler {
    * more); a no-op off Reactor Netty.
    */
   private static Runnable dropper(ServerRequest request) {
-    Connection connection = nettyConnection(request);
-    if (connection == null) {
+    Object nativeResponse;
+    try {
+      nativeResponse =
+          ServerHttpResponseDecorator.getNativeResponse(request.exchange().getResponse());
+    } catch (IllegalArgumentException notNetty) {
+      return () -> {};
+    }
+    if (!(nativeResponse instanceof Connection connection)) {
       return () -> {};
     }
     return () -> {
@@ -213,22 +215,6 @@ final class SseHandler {
         connection.channel().close();
       }
     };
-  }
-
-  /** The stream's I/O thread, where its deliveries run; the engine's thread off Reactor Netty. */
-  private static Executor lane(ServerRequest request) {
-    Connection connection = nettyConnection(request);
-    return connection == null ? Subscriber.ON_ENGINE_THREAD : connection.channel().eventLoop();
-  }
-
-  private static @Nullable Connection nettyConnection(ServerRequest request) {
-    try {
-      Object nativeResponse =
-          ServerHttpResponseDecorator.getNativeResponse(request.exchange().getResponse());
-      return nativeResponse instanceof Connection connection ? connection : null;
-    } catch (IllegalArgumentException notNetty) {
-      return null;
-    }
   }
 
   private static Mono<DataBuffer> slowConsumerNotice(

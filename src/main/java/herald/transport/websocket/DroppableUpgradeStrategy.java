@@ -1,7 +1,5 @@
 package herald.transport.websocket;
 
-import herald.registry.Subscriber;
-import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.server.reactive.ServerHttpResponse;
@@ -16,7 +14,7 @@ import reactor.netty.Connection;
 
 /**
  * Reactor Netty's upgrade, which also gives each session a way to drop its TCP connection outright
- * ({@link #drop(WebSocketSession)}) and names its I/O thread ({@link #lane(WebSocketSession)}).
+ * ({@link #drop(WebSocketSession)}).
  *
  * <p>Closing politely is not enough for a client that stopped reading: the close frame waits behind
  * the data it does not read, so the connection, and the buffers holding that data, would live as
@@ -25,7 +23,6 @@ import reactor.netty.Connection;
 final class DroppableUpgradeStrategy implements RequestUpgradeStrategy {
 
   private static final String DROP = DroppableUpgradeStrategy.class.getName() + ".drop";
-  private static final String LANE = DroppableUpgradeStrategy.class.getName() + ".lane";
 
   private final RequestUpgradeStrategy delegate;
 
@@ -45,7 +42,6 @@ final class DroppableUpgradeStrategy implements RequestUpgradeStrategy {
             ? handler
             : session -> {
               session.getAttributes().put(DROP, (Runnable) () -> connection.channel().close());
-              session.getAttributes().put(LANE, connection.channel().eventLoop());
               return handler.handle(session);
             };
     return delegate.upgrade(exchange, withDrop, subProtocol, handshakeInfoFactory);
@@ -61,13 +57,6 @@ final class DroppableUpgradeStrategy implements RequestUpgradeStrategy {
   }
 
   /** Closes the session's TCP connection at once, dropping whatever it had not written yet. */
-  /** The session's I/O thread, or the engine's thread off Reactor Netty. */
-  static Executor lane(WebSocketSession session) {
-    return session.getAttributes().get(LANE) instanceof Executor lane
-        ? lane
-        : Subscriber.ON_ENGINE_THREAD;
-  }
-
   static void drop(WebSocketSession session) {
     if (session.getAttributes().get(DROP) instanceof Runnable drop) {
       drop.run();

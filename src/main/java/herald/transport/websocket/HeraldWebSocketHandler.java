@@ -116,8 +116,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
 
   private Mono<Void> open(WebSocketSession session, Credentials credentials, boolean connected) {
     FrameCodec codec = codecFor(session);
-    WebSocketConnection connection =
-        new WebSocketConnection(limits.outboundQueue(), DroppableUpgradeStrategy.lane(session));
+    WebSocketConnection connection = new WebSocketConnection(limits.outboundQueue());
     ClientSession client = sessions.open("websocket", credentials, connection);
     CommandDispatcher dispatcher =
         new CommandDispatcher(

@@ -10,7 +10,6 @@ import herald.protocol.CloseCode;
 import herald.protocol.Push;
 import herald.protocol.Reply;
 import herald.protocol.ServerFrame;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.springframework.web.reactive.socket.CloseStatus;
@@ -25,19 +24,9 @@ final class WebSocketConnection implements Connection {
 
   private final OutboundQueue<ServerFrame> queue;
   private final AtomicReference<@Nullable CloseStatus> closeStatus = new AtomicReference<>();
-  private final Executor lane;
 
-  /**
-   * @param lane the connection's I/O thread, where deliveries run
-   */
-  WebSocketConnection(int queueCapacity, Executor lane) {
+  WebSocketConnection(int queueCapacity) {
     this.queue = new OutboundQueue<>(queueCapacity);
-    this.lane = lane;
-  }
-
-  @Override
-  public Executor lane() {
-    return lane;
   }
 
   OutboundQueue<ServerFrame> queue() {
