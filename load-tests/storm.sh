@@ -23,41 +23,8 @@ OUT=load-tests/target/storm
 mkdir -p "$OUT"
 [ "$NODES" -ge 2 ] || { echo "need at least 2 nodes" >&2; exit 1; }
 
-PIDS=()
-WORK=$(mktemp -d)
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 20000))
-    (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null || { echo "$port"; return; }
-  done
-}
-
-# The redis-server on PATH, else the Linux binary that the embedded-redis test dependency ships.
-if command -v redis-server > /dev/null; then
-  REDIS_BIN=$(command -v redis-server)
-else
-  JAR=$(ls ~/.m2/repository/com/github/codemonstur/embedded-redis/*/embedded-redis-*.jar | sort -V | tail -1)
-  (cd "$WORK" && unzip -q -o "$JAR" 'redis-server-*-linux-amd64')
-  REDIS_BIN=$(ls "$WORK"/redis-server-*-linux-amd64 | head -1)
-  chmod +x "$REDIS_BIN"
-fi
-
-[ -f target/herald.jar ] || ./mvnw -o -q package -DskipTests
-./mvnw -o -q -f load-tests/pom.xml compile
-CP="load-tests/target/classes:$(./mvnw -o -q -f load-tests/pom.xml dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
-
-REDIS_PORT=$(free_port)
-"$REDIS_BIN" --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" \
-  > "$OUT/redis.log" 2>&1 &
-PIDS+=($!)
+# shellcheck source=load-tests/redis-common.sh
+source load-tests/redis-common.sh
 
 # Insecure development mode on loopback: every tokenless client is one user, so lift the
 # per-user connection limit; rate limits off, so that a storm of reconnects from one address is
