@@ -56,9 +56,7 @@ public final class CrossNodeLatency {
     int runs = args.length > 6 ? Integer.parseInt(args[6]) : 3;
     int publishers = args.length > 7 ? Integer.parseInt(args[7]) : 8;
     String label = args.length > 8 ? args[8] : "run";
-    if (!host.startsWith("127.") && !host.equals("::1") && !host.equals("localhost")) {
-      throw new IllegalArgumentException("load goes to loopback only, not " + host);
-    }
+    Loopback.require(host);
     HttpClient.WebsocketSender client =
         HttpClient.create(ConnectionProvider.newConnection())
             .runOn(LoopResources.create("xnode", 2, true))

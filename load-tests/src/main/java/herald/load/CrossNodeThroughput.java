@@ -58,9 +58,7 @@ public final class CrossNodeThroughput {
     String apiKey = args.length > 6 ? args[6] : "bench";
     String label = args.length > 7 ? args[7] : "run";
     long nodePid = args.length > 8 ? Long.parseLong(args[8]) : 0;
-    if (!host.startsWith("127.") && !host.equals("::1") && !host.equals("localhost")) {
-      throw new IllegalArgumentException("load goes to loopback only, not " + host);
-    }
+    Loopback.require(host);
     List<Integer> ports = new ArrayList<>();
     if (!subscriberPorts.equals("-")) {
       for (String p : subscriberPorts.split(",")) {

@@ -39,9 +39,7 @@ public final class FanoutLoad {
     int rate = args.length > 3 ? Integer.parseInt(args[3]) : 1000;
     int seconds = args.length > 4 ? Integer.parseInt(args[4]) : 10;
     String label = args.length > 5 ? args[5] : "run";
-    if (!host.startsWith("127.") && !host.equals("::1") && !host.equals("localhost")) {
-      throw new IllegalArgumentException("load goes to loopback only, not " + host);
-    }
+    Loopback.require(host);
     System.out.println(new FanoutLoad.Run(host, port, subscribers, rate, seconds, label).execute());
     System.exit(0);
   }
