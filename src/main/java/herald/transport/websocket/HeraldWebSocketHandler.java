@@ -7,7 +7,6 @@ import herald.protocol.CloseCode;
 import herald.protocol.Command;
 import herald.protocol.FrameCodec;
 import herald.protocol.HeraldException;
-import herald.protocol.ServerFrame;
 import herald.ratelimit.RateLimits;
 import herald.security.Credentials;
 import herald.security.JwtCredentials;
@@ -30,6 +29,7 @@ import org.springframework.web.reactive.socket.WebSocketSession;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
+import reactor.netty.Connection;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -116,7 +116,10 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
 
   private Mono<Void> open(WebSocketSession session, Credentials credentials, boolean connected) {
     FrameCodec codec = codecFor(session);
-    WebSocketConnection connection = new WebSocketConnection(limits.outboundQueue());
+    Connection netty = ConnectionExposingUpgradeStrategy.connection(session);
+    ChannelWriter writer = new ChannelWriter(netty.channel(), codec, limits.outboundQueue());
+    netty.addHandlerLast(WritabilityRelay.NAME, new WritabilityRelay(writer));
+    WebSocketConnection connection = new WebSocketConnection(writer);
     ClientSession client = sessions.open("websocket", credentials, connection);
     CommandDispatcher dispatcher =
         new CommandDispatcher(
@@ -146,16 +149,17 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
             .onErrorResume(TooLongFrameException.class, tooBig -> tooBig(connection))
             .doFinally(signal -> connection.terminate());
 
-    Flux<WebSocketMessage> frames =
-        connection
-            .queue()
-            .items()
-            .map(frame -> encode(session, codec, frame))
-            .mergeWith(deadlines(session, client, connection, dispatcher, liveness))
-            .takeUntilOther(connection.aborted());
-
+    // Frames go to the channel through the writer; this waits for the last one, then closes (on the
+    // event loop, right behind it). A slow consumer is closed by dropSlowConsumer instead, which
+    // must not be cut short by this side ending first.
     Mono<Void> outbound =
-        session.send(frames).then(Mono.defer(() -> session.close(connection.closeStatus())));
+        Mono.when(connection.written(), deadlines(client, connection, dispatcher, liveness))
+            .then(
+                Mono.defer(
+                    () ->
+                        connection.closeStatus().getCode() == CloseCode.SLOW_CONSUMER.code()
+                            ? Mono.never()
+                            : session.close(connection.closeStatus())));
 
     Mono<Void> served =
         Mono.when(inbound, outbound)
@@ -189,7 +193,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
         .close(connection.closeStatus())
         .timeout(SLOW_CONSUMER_CLOSE_GRACE, Mono.empty(), timers)
         .onErrorResume(error -> Mono.empty())
-        .doFinally(signal -> DroppableUpgradeStrategy.drop(session));
+        .doFinally(signal -> ConnectionExposingUpgradeStrategy.drop(session));
   }
 
   /**
@@ -203,19 +207,19 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
 
   /**
    * The timers of a connection: pings (closing it after the ping timeout), the connect deadline and
-   * token expiry. Emits only pings; ends when the connection ends.
+   * token expiry. Completes when the connection ends.
    */
-  private Flux<WebSocketMessage> deadlines(
-      WebSocketSession session,
+  private Mono<Void> deadlines(
       ClientSession client,
       WebSocketConnection connection,
       CommandDispatcher dispatcher,
       Liveness liveness) {
-    Flux<WebSocketMessage> pings =
+    Mono<Void> pings =
         Flux.interval(properties.pingInterval(), timers)
             .onBackpressureDrop()
             .filter(tick -> checkAlive(liveness, connection))
-            .map(tick -> session.pingMessage(factory -> factory.wrap(new byte[0])));
+            .doOnNext(tick -> connection.ping())
+            .then();
     Mono<Void> connectDeadline =
         Mono.delay(properties.connectTimeout(), timers)
             .filter(tick -> !dispatcher.connected())
@@ -225,8 +229,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
         client
             .expiry(timers)
             .doOnSuccess(done -> connection.disconnect(CloseCode.UNAUTHORIZED, "token expired"));
-    return Flux.merge(pings, connectDeadline.then(Mono.empty()), expiry.then(Mono.empty()))
-        .takeUntilOther(connection.ended());
+    return Mono.when(pings, connectDeadline, expiry).takeUntilOther(connection.ended());
   }
 
   private boolean checkAlive(Liveness liveness, WebSocketConnection connection) {
@@ -256,13 +259,6 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     byte[] bytes = new byte[payload.readableByteCount()];
     payload.read(bytes);
     return codec.decode(bytes);
-  }
-
-  private static WebSocketMessage encode(
-      WebSocketSession session, FrameCodec codec, ServerFrame frame) {
-    DataBuffer payload = session.bufferFactory().wrap(codec.encode(frame));
-    return new WebSocketMessage(
-        codec.binary() ? WebSocketMessage.Type.BINARY : WebSocketMessage.Type.TEXT, payload);
   }
 
   private FrameCodec codecFor(WebSocketSession session) {

@@ -81,6 +81,6 @@ class WebSocketConfiguration {
                     .maxFramePayloadLength(maxFrame)
                     .compress(properties.permessageDeflate())
                     .handlePing(false));
-    return new HandshakeWebSocketService(new DroppableUpgradeStrategy(strategy));
+    return new HandshakeWebSocketService(new ConnectionExposingUpgradeStrategy(strategy));
   }
 }

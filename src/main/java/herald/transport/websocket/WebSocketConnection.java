@@ -5,7 +5,6 @@ import herald.channel.ClientInfo;
 import herald.channel.Publication;
 import herald.channel.StreamPosition;
 import herald.connection.Connection;
-import herald.connection.OutboundQueue;
 import herald.protocol.CloseCode;
 import herald.protocol.Push;
 import herald.protocol.Reply;
@@ -14,23 +13,22 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.springframework.web.reactive.socket.CloseStatus;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
- * The WebSocket side of one connection: queues frames for the writer and decides how the connection
- * ends. A full queue means a slow consumer: it is closed with 4008 at once, without draining what
- * it could not read.
+ * The WebSocket side of one connection: hands frames to its {@link ChannelWriter} and decides how
+ * the connection ends. A full writer means a slow consumer: it is closed with 4008 at once, without
+ * writing what it could not read.
  */
 final class WebSocketConnection implements Connection {
 
-  private final OutboundQueue<ServerFrame> queue;
+  private final ChannelWriter writer;
   private final AtomicReference<@Nullable CloseStatus> closeStatus = new AtomicReference<>();
+  private final Sinks.Empty<Void> ended = Sinks.empty();
+  private final Sinks.Empty<Void> aborted = Sinks.empty();
 
-  WebSocketConnection(int queueCapacity) {
-    this.queue = new OutboundQueue<>(queueCapacity);
-  }
-
-  OutboundQueue<ServerFrame> queue() {
-    return queue;
+  WebSocketConnection(ChannelWriter writer) {
+    this.writer = writer;
   }
 
   void reply(Reply reply) {
@@ -62,8 +60,15 @@ final class WebSocketConnection implements Connection {
     send(new Push.Unsubscribe(channel, reason));
   }
 
+  /** Pings the client, unless the connection is ending. */
+  void ping() {
+    if (closeStatus.get() == null) {
+      writer.ping();
+    }
+  }
+
   private void send(ServerFrame frame) {
-    if (!queue.offer(frame) && closeStatus.get() == null) {
+    if (closeStatus.get() == null && !writer.offer(frame)) {
       disconnect(CloseCode.SLOW_CONSUMER, "slow consumer");
     }
   }
@@ -74,16 +79,27 @@ final class WebSocketConnection implements Connection {
       return;
     }
     if (code == CloseCode.SLOW_CONSUMER) {
-      queue.abort();
+      writer.discard();
+      aborted.tryEmitEmpty();
     } else {
-      queue.finish(new Push.Disconnect(code, reason));
+      writer.finish(new Push.Disconnect(code, reason));
     }
+    ended.tryEmitEmpty();
   }
 
   /** The client went away: stop writing and end timers; no frame to send. */
   void terminate() {
     closeStatus.compareAndSet(null, CloseStatus.NORMAL);
-    queue.terminate();
+    writer.discard();
+    ended.tryEmitEmpty();
+  }
+
+  /**
+   * Completes on the channel's event loop once the last frame is written (or the rest dropped): the
+   * moment to send the close frame.
+   */
+  Mono<Void> written() {
+    return writer.written();
   }
 
   /** The status to close with once the writer finished. */
@@ -94,11 +110,11 @@ final class WebSocketConnection implements Connection {
 
   /** Completes when the connection starts to end, for whatever reason. */
   Mono<Void> ended() {
-    return queue.ended();
+    return ended.asMono();
   }
 
   /** Completes when queued frames must be dropped rather than written. */
   Mono<Void> aborted() {
-    return queue.aborted();
+    return aborted.asMono();
   }
 }

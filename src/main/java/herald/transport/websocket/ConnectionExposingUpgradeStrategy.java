@@ -13,20 +13,21 @@ import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 
 /**
- * Reactor Netty's upgrade, which also gives each session a way to drop its TCP connection outright
- * ({@link #drop(WebSocketSession)}).
+ * Reactor Netty's upgrade, which also hands each session its Reactor Netty connection ({@link
+ * #connection(WebSocketSession)}).
  *
- * <p>Closing politely is not enough for a client that stopped reading: the close frame waits behind
- * the data it does not read, so the connection, and the buffers holding that data, would live as
- * long as the client cares to keep the socket open.
+ * <p>Herald writes outbound frames to the Netty channel itself ({@link ChannelWriter}) and needs
+ * the channel to drop a connection outright: closing politely is not enough for a client that
+ * stopped reading, since the close frame waits behind the data it does not read.
  */
-final class DroppableUpgradeStrategy implements RequestUpgradeStrategy {
+final class ConnectionExposingUpgradeStrategy implements RequestUpgradeStrategy {
 
-  private static final String DROP = DroppableUpgradeStrategy.class.getName() + ".drop";
+  private static final String CONNECTION =
+      ConnectionExposingUpgradeStrategy.class.getName() + ".connection";
 
   private final RequestUpgradeStrategy delegate;
 
-  DroppableUpgradeStrategy(RequestUpgradeStrategy delegate) {
+  ConnectionExposingUpgradeStrategy(RequestUpgradeStrategy delegate) {
     this.delegate = delegate;
   }
 
@@ -37,14 +38,14 @@ final class DroppableUpgradeStrategy implements RequestUpgradeStrategy {
       @Nullable String subProtocol,
       Supplier<HandshakeInfo> handshakeInfoFactory) {
     Connection connection = nettyConnection(exchange.getResponse());
-    WebSocketHandler withDrop =
+    WebSocketHandler withConnection =
         connection == null
             ? handler
             : session -> {
-              session.getAttributes().put(DROP, (Runnable) () -> connection.channel().close());
+              session.getAttributes().put(CONNECTION, connection);
               return handler.handle(session);
             };
-    return delegate.upgrade(exchange, withDrop, subProtocol, handshakeInfoFactory);
+    return delegate.upgrade(exchange, withConnection, subProtocol, handshakeInfoFactory);
   }
 
   private static @Nullable Connection nettyConnection(ServerHttpResponse response) {
@@ -56,10 +57,16 @@ final class DroppableUpgradeStrategy implements RequestUpgradeStrategy {
     }
   }
 
+  /** The session's Reactor Netty connection. */
+  static Connection connection(WebSocketSession session) {
+    if (session.getAttributes().get(CONNECTION) instanceof Connection connection) {
+      return connection;
+    }
+    throw new IllegalStateException("WebSocket session without a Reactor Netty connection");
+  }
+
   /** Closes the session's TCP connection at once, dropping whatever it had not written yet. */
   static void drop(WebSocketSession session) {
-    if (session.getAttributes().get(DROP) instanceof Runnable drop) {
-      drop.run();
-    }
+    connection(session).channel().close();
   }
 }

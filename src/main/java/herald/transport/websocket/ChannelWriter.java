@@ -1,0 +1,166 @@
+package herald.transport.websocket;
+
+import herald.protocol.FrameCodec;
+import herald.protocol.ServerFrame;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.util.Queue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.util.concurrent.Queues;
+
+/**
+ * Writes one connection's outbound frames straight to its Netty channel, on the channel's event
+ * loop, with one flush for everything that queued up since the last one.
+ *
+ * <p>Any thread may {@link #offer}: frames wait in a lock-free queue bounded in count, and the
+ * first one to arrive schedules a drain on the event loop, which writes what is queued and flushes
+ * once. Delivering a publication to a subscriber therefore costs a queue insert on the delivering
+ * thread and a write on the event loop; no per-frame operator chain, no flush per frame. The
+ * publication's encoded bytes are shared by every subscriber (see {@link FrameCodec#encode}).
+ *
+ * <p>The writer hands frames to Netty only while the channel is writable (its outbound buffer under
+ * the high water mark) and resumes when it becomes writable again ({@link WritabilityRelay}). A
+ * client that reads too slowly therefore leaves frames here until {@link #offer} refuses: the
+ * caller closes it as a slow consumer.
+ */
+final class ChannelWriter implements Runnable {
+
+  private static final Object PING = new Object();
+
+  /** Wraps the last frame, after which nothing more is written. */
+  private record Last(ServerFrame frame) {}
+
+  private static final AtomicIntegerFieldUpdater<ChannelWriter> WIP =
+      AtomicIntegerFieldUpdater.newUpdater(ChannelWriter.class, "wip");
+
+  private final Channel channel;
+  private final FrameCodec codec;
+  private final int capacity;
+  private final Queue<Object> pending = Queues.unboundedMultiproducer().get();
+  private final AtomicInteger queued = new AtomicInteger();
+  private final Sinks.Empty<Void> written = Sinks.empty();
+  private volatile int wip;
+  private volatile boolean discarding;
+  private boolean done;
+
+  ChannelWriter(Channel channel, FrameCodec codec, int capacity) {
+    this.channel = channel;
+    this.codec = codec;
+    this.capacity = capacity;
+  }
+
+  /**
+   * Queues {@code frame}. Returns {@code false}, queuing nothing, when {@code capacity} frames are
+   * already waiting.
+   */
+  boolean offer(ServerFrame frame) {
+    return queue(frame);
+  }
+
+  /** Queues a ping, unless the queue is full (the connection is about to close then anyway). */
+  void ping() {
+    queue(PING);
+  }
+
+  private boolean queue(Object item) {
+    if (queued.incrementAndGet() > capacity) {
+      queued.decrementAndGet();
+      return false;
+    }
+    pending.offer(item);
+    drainLater();
+    return true;
+  }
+
+  /**
+   * Queues {@code last} even when the queue is full; once it is written, {@link #written()}
+   * completes and nothing after it is written.
+   */
+  void finish(ServerFrame last) {
+    pending.offer(new Last(last));
+    drainLater();
+  }
+
+  /** Drops what is queued and writes nothing more; {@link #written()} completes. */
+  void discard() {
+    discarding = true;
+    drainLater();
+  }
+
+  /**
+   * Completes once the writer is done: after the frame given to {@link #finish}, or at once when
+   * the rest is discarded or the channel closed. Completes on the channel's event loop, so what the
+   * subscriber writes then (the close frame) goes out after the last frame.
+   */
+  Mono<Void> written() {
+    return written.asMono();
+  }
+
+  /** Resumes writing when the channel became writable again. */
+  void writable() {
+    drainLater();
+  }
+
+  private void drainLater() {
+    if (WIP.getAndIncrement(this) == 0) {
+      channel.eventLoop().execute(this);
+    }
+  }
+
+  /** The drain; runs on the channel's event loop only. */
+  @Override
+  public void run() {
+    int missed = 1;
+    do {
+      drain();
+      missed = WIP.addAndGet(this, -missed);
+    } while (missed != 0);
+  }
+
+  private void drain() {
+    if (done || discarding || !channel.isActive()) {
+      pending.clear();
+      end();
+      return;
+    }
+    // A promise that reports nothing: a write to a channel that closed meanwhile just fails, and
+    // the connection's end is handled where the close is seen, not per frame.
+    ChannelPromise ignored = channel.unsafe().voidPromise();
+    boolean wrote = false;
+    Object item;
+    while (channel.isWritable() && (item = pending.poll()) != null) {
+      if (item instanceof Last last) {
+        channel.write(frameOf(last.frame()), ignored);
+        channel.flush();
+        pending.clear();
+        end();
+        return;
+      }
+      queued.decrementAndGet();
+      channel.write(item == PING ? new PingWebSocketFrame() : frameOf((ServerFrame) item), ignored);
+      wrote = true;
+    }
+    if (wrote) {
+      channel.flush();
+    }
+  }
+
+  private void end() {
+    done = true;
+    written.tryEmitEmpty();
+  }
+
+  private WebSocketFrame frameOf(ServerFrame frame) {
+    // Wrapping shares the array (no copy); the frame encoder copies it into the socket's buffer.
+    var payload = Unpooled.wrappedBuffer(codec.encode(frame));
+    return codec.binary() ? new BinaryWebSocketFrame(payload) : new TextWebSocketFrame(payload);
+  }
+}
