@@ -1,9 +1,13 @@
 package herald.transport.websocket;
 
+import java.security.Principal;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
+import org.springframework.util.LinkedMultiValueMap;
 import org.springframework.web.reactive.socket.HandshakeInfo;
 import org.springframework.web.reactive.socket.WebSocketHandler;
 import org.springframework.web.reactive.socket.WebSocketSession;
@@ -11,10 +15,11 @@ import org.springframework.web.reactive.socket.server.RequestUpgradeStrategy;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
+import reactor.util.context.Context;
 
 /**
  * Reactor Netty's upgrade, which also hands each session its Reactor Netty connection ({@link
- * #connection(WebSocketSession)}).
+ * #connection(WebSocketSession)}) and lets go of the handshake's request once the upgrade is done.
  *
  * <p>Herald writes outbound frames to the Netty channel itself ({@link ChannelWriter}) and needs
  * the channel to drop a connection outright: closing politely is not enough for a client that
@@ -45,7 +50,39 @@ final class ConnectionExposingUpgradeStrategy implements RequestUpgradeStrategy 
               session.getAttributes().put(CONNECTION, connection);
               return handler.handle(session);
             };
-    return delegate.upgrade(exchange, withConnection, subProtocol, handshakeInfoFactory);
+    return exchange
+        .getPrincipal()
+        .map(Optional::of)
+        .defaultIfEmpty(Optional.empty())
+        .flatMap(
+            principal ->
+                delegate
+                    .upgrade(
+                        exchange,
+                        withConnection,
+                        subProtocol,
+                        () -> lean(handshakeInfoFactory.get(), principal))
+                    // The connection is served inside this subscription: with the request's
+                    // context it would keep the whole exchange (request, response, attributes) for
+                    // as long as it stays open. (The principal above still needs that context.)
+                    .contextWrite(context -> Context.empty()));
+  }
+
+  /**
+   * What a session keeps of its handshake for its whole life: the principal (resolved already), the
+   * subprotocol and the address, not the request's headers and cookies (checked before the upgrade
+   * and read by nothing after it).
+   */
+  private static HandshakeInfo lean(HandshakeInfo full, Optional<Principal> principal) {
+    return new HandshakeInfo(
+        full.getUri(),
+        new HttpHeaders(),
+        new LinkedMultiValueMap<>(0),
+        Mono.justOrEmpty(principal),
+        full.getSubProtocol(),
+        full.getRemoteAddress(),
+        full.getAttributes(),
+        full.getLogPrefix());
   }
 
   private static @Nullable Connection nettyConnection(ServerHttpResponse response) {

@@ -26,7 +26,6 @@ import org.springframework.web.reactive.socket.CloseStatus;
 import org.springframework.web.reactive.socket.WebSocketHandler;
 import org.springframework.web.reactive.socket.WebSocketMessage;
 import org.springframework.web.reactive.socket.WebSocketSession;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.netty.Connection;
@@ -55,6 +54,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   private final WebSocketProperties properties;
   private final Clock clock;
   private final Scheduler timers;
+  private final WebSocketHeartbeat heartbeat;
   private final RateLimits rateLimits;
 
   HeraldWebSocketHandler(
@@ -66,6 +66,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
       WebSocketProperties properties,
       Clock clock,
       Scheduler timers,
+      WebSocketHeartbeat heartbeat,
       RateLimits rateLimits) {
     this.codecs =
         codecs.stream().collect(Collectors.toMap(FrameCodec::subprotocol, Function.identity()));
@@ -77,6 +78,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     this.properties = properties;
     this.clock = clock;
     this.timers = timers;
+    this.heartbeat = heartbeat;
     this.rateLimits = rateLimits;
   }
 
@@ -119,7 +121,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     Connection netty = ConnectionExposingUpgradeStrategy.connection(session);
     ChannelWriter writer = new ChannelWriter(netty.channel(), codec, limits.outboundQueue());
     netty.addHandlerLast(WritabilityRelay.NAME, new WritabilityRelay(writer));
-    WebSocketConnection connection = new WebSocketConnection(writer);
+    Liveness liveness = new Liveness(clock);
+    WebSocketConnection connection = new WebSocketConnection(writer, liveness);
     ClientSession client = sessions.open("websocket", credentials, connection);
     CommandDispatcher dispatcher =
         new CommandDispatcher(
@@ -131,7 +134,6 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
             limits.maxMessageSize().toBytes(),
             clock,
             connected);
-    Liveness liveness = new Liveness(clock);
     InboundLimiter limiter =
         new InboundLimiter(
             rateLimits.enabled() ? rateLimits.inboundFrames() : null,
@@ -153,7 +155,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     // event loop, right behind it). A slow consumer is closed by dropSlowConsumer instead, which
     // must not be cut short by this side ending first.
     Mono<Void> outbound =
-        Mono.when(connection.written(), deadlines(client, connection, dispatcher, liveness))
+        Mono.when(connection.written(), deadlines(client, connection, dispatcher))
             .then(
                 Mono.defer(
                     () ->
@@ -163,10 +165,15 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
 
     Mono<Void> served =
         Mono.when(inbound, outbound)
+            .doOnSubscribe(subscription -> heartbeat.add(connection))
             // Transport errors (reset by peer, closed mid-write) end one connection and nothing
             // else.
             .onErrorResume(error -> ended(client, error))
-            .doFinally(signal -> releaseQuietly(client))
+            .doFinally(
+                signal -> {
+                  heartbeat.remove(connection);
+                  releaseQuietly(client);
+                })
             .or(
                 connection
                     .aborted()
@@ -206,38 +213,24 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   }
 
   /**
-   * The timers of a connection: pings (closing it after the ping timeout), the connect deadline and
-   * token expiry. Completes when the connection ends.
+   * The timers of a connection besides pings ({@link WebSocketHeartbeat}): the connect deadline,
+   * for connections that opened without a token, and token expiry. Completes when the connection
+   * ends.
    */
   private Mono<Void> deadlines(
-      ClientSession client,
-      WebSocketConnection connection,
-      CommandDispatcher dispatcher,
-      Liveness liveness) {
-    Mono<Void> pings =
-        Flux.interval(properties.pingInterval(), timers)
-            .onBackpressureDrop()
-            .filter(tick -> checkAlive(liveness, connection))
-            .doOnNext(tick -> connection.ping())
-            .then();
+      ClientSession client, WebSocketConnection connection, CommandDispatcher dispatcher) {
     Mono<Void> connectDeadline =
-        Mono.delay(properties.connectTimeout(), timers)
-            .filter(tick -> !dispatcher.connected())
-            .doOnNext(tick -> connection.disconnect(CloseCode.UNAUTHORIZED, "connect timeout"))
-            .then();
+        dispatcher.connected()
+            ? Mono.empty()
+            : Mono.delay(properties.connectTimeout(), timers)
+                .filter(tick -> !dispatcher.connected())
+                .doOnNext(tick -> connection.disconnect(CloseCode.UNAUTHORIZED, "connect timeout"))
+                .then();
     Mono<Void> expiry =
         client
             .expiry(timers)
             .doOnSuccess(done -> connection.disconnect(CloseCode.UNAUTHORIZED, "token expired"));
-    return Mono.when(pings, connectDeadline, expiry).takeUntilOther(connection.ended());
-  }
-
-  private boolean checkAlive(Liveness liveness, WebSocketConnection connection) {
-    if (liveness.silentFor().compareTo(properties.pingTimeout()) >= 0) {
-      connection.disconnect(CloseCode.GOING_AWAY, "ping timeout");
-      return false;
-    }
-    return true;
+    return Mono.when(connectDeadline, expiry).takeUntilOther(connection.ended());
   }
 
   private static boolean isData(WebSocketMessage message) {

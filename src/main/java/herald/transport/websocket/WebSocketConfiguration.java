@@ -46,7 +46,8 @@ class WebSocketConfiguration {
       LimitProperties limits,
       WebSocketProperties properties,
       Clock clock,
-      RateLimits rateLimits) {
+      RateLimits rateLimits,
+      WebSocketHeartbeat heartbeat) {
     List<FrameCodec> ordered =
         codecs.stream()
             .sorted(
@@ -62,8 +63,15 @@ class WebSocketConfiguration {
             properties,
             clock,
             Schedulers.parallel(),
+            heartbeat,
             rateLimits);
     return new SimpleUrlHandlerMapping(Map.of("/ws", handler), Ordered.HIGHEST_PRECEDENCE);
+  }
+
+  @Bean
+  WebSocketHeartbeat webSocketHeartbeat(WebSocketProperties properties) {
+    return new WebSocketHeartbeat(
+        properties.pingInterval(), properties.pingTimeout(), Schedulers.parallel());
   }
 
   @Bean

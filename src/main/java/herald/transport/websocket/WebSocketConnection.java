@@ -9,6 +9,7 @@ import herald.protocol.CloseCode;
 import herald.protocol.Push;
 import herald.protocol.Reply;
 import herald.protocol.ServerFrame;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.springframework.web.reactive.socket.CloseStatus;
@@ -23,12 +24,14 @@ import reactor.core.publisher.Sinks;
 final class WebSocketConnection implements Connection {
 
   private final ChannelWriter writer;
+  private final Liveness liveness;
   private final AtomicReference<@Nullable CloseStatus> closeStatus = new AtomicReference<>();
   private final Sinks.Empty<Void> ended = Sinks.empty();
   private final Sinks.Empty<Void> aborted = Sinks.empty();
 
-  WebSocketConnection(ChannelWriter writer) {
+  WebSocketConnection(ChannelWriter writer, Liveness liveness) {
     this.writer = writer;
+    this.liveness = liveness;
   }
 
   void reply(Reply reply) {
@@ -60,9 +63,14 @@ final class WebSocketConnection implements Connection {
     send(new Push.Unsubscribe(channel, reason));
   }
 
-  /** Pings the client, unless the connection is ending. */
-  void ping() {
-    if (closeStatus.get() == null) {
+  /**
+   * Closes the connection with 1001 when the client stayed silent (no frame, no pong) for {@code
+   * timeout}; pings it otherwise, unless the connection is ending.
+   */
+  void heartbeat(Duration timeout) {
+    if (liveness.silentFor().compareTo(timeout) >= 0) {
+      disconnect(CloseCode.GOING_AWAY, "ping timeout");
+    } else if (closeStatus.get() == null) {
       writer.ping();
     }
   }
