@@ -57,6 +57,7 @@ final class SseHandler {
   private final LimitProperties limits;
   private final SseProperties properties;
   private final Scheduler timers;
+  private final SseHeartbeat heartbeat;
   private final NettyDataBufferFactory buffers =
       new NettyDataBufferFactory(ByteBufAllocator.DEFAULT);
 
@@ -67,7 +68,8 @@ final class SseHandler {
       JsonMapper json,
       LimitProperties limits,
       SseProperties properties,
-      Scheduler timers) {
+      Scheduler timers,
+      SseHeartbeat heartbeat) {
     this.sessions = sessions;
     this.permissions = permissions;
     this.tokens = tokens;
@@ -75,6 +77,7 @@ final class SseHandler {
     this.limits = limits;
     this.properties = properties;
     this.timers = timers;
+    this.heartbeat = heartbeat;
   }
 
   Mono<ServerResponse> stream(ServerRequest request) {
@@ -123,18 +126,17 @@ final class SseHandler {
             .onErrorResume(error -> failed(client, connection, error))
             .then();
 
-    Flux<DataBuffer> timers =
-        Flux.merge(
-                Flux.interval(properties.heartbeat(), this.timers)
-                    .onBackpressureDrop()
-                    .map(tick -> renderer.ping()),
+    // Heartbeats come through the queue from the node's one SseHeartbeat timer.
+    Flux<DataBuffer> deadlines =
+        Mono.when(
                 client
-                    .expiry(this.timers)
+                    .expiry(timers)
                     .doOnSuccess(
-                        done -> connection.disconnect(CloseCode.UNAUTHORIZED, "token expired"))
-                    .then(Mono.empty()),
-                subscribeAll.then(Mono.empty()))
-            .takeUntilOther(connection.ended());
+                        done -> connection.disconnect(CloseCode.UNAUTHORIZED, "token expired")),
+                subscribeAll)
+            .takeUntilOther(connection.ended())
+            .then(Mono.<DataBuffer>empty())
+            .flux();
 
     // A slow consumer's backlog is dropped at once and its session released without waiting for it
     // to read: it holds no demand, so nothing that needs a request may stand in the way. The
@@ -147,11 +149,13 @@ final class SseHandler {
                     .queue()
                     .items()
                     .mapNotNull(renderer::render)
-                    .mergeWith(timers)
+                    .mergeWith(deadlines)
                     .takeUntilOther(aborted),
                 Mono.defer(() -> slowConsumerNotice(connection, renderer)))
+            .doOnSubscribe(subscription -> heartbeat.add(connection))
             .doFinally(
                 signal -> {
+                  heartbeat.remove(connection);
                   release(client, connection);
                   dropIfStuck(connection, drop);
                 });
