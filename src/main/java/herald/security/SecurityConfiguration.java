@@ -31,6 +31,7 @@ import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
+import org.springframework.security.web.server.util.matcher.NegatedServerWebExchangeMatcher;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
 
 /**
@@ -150,14 +151,22 @@ class SecurityConfiguration {
   }
 
   /**
-   * Clients: a token, when present, must be valid (401 otherwise); whether one is required is up to
-   * the transport, since anonymous namespaces and the WebSocket {@code connect} frame need none.
+   * Everything else but SSE: a token, when present, must be valid (401 otherwise); whether one is
+   * required is up to the handler, since anonymous namespaces and the WebSocket {@code connect}
+   * frame need none.
+   *
+   * <p>{@code /sse} verifies its token itself, with the same {@link TokenVerifier}, before the
+   * stream starts: a response body lives inside the filter chain that produced it, so every
+   * security filter's operators (and the 256-slot buffer of the chain selection) would otherwise
+   * stay in memory for the stream's whole life, about 4 KB per idle stream.
    */
   @Bean
   @Order(3)
   SecurityWebFilterChain clientSecurity(
       ServerHttpSecurity http, ReactiveJwtDecoder decoder, ErrorResponses errors) {
     return clientToken(stateless(http), decoder, errors)
+        .securityMatcher(
+            new NegatedServerWebExchangeMatcher(ServerWebExchangeMatchers.pathMatchers("/sse")))
         // SSE sets its own Cache-Control; the default no-store header would override nothing else.
         .headers(headers -> headers.cache(ServerHttpSecurity.HeaderSpec.CacheSpec::disable))
         .build();

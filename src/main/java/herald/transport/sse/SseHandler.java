@@ -8,9 +8,9 @@ import herald.connection.ClientSessions;
 import herald.protocol.CloseCode;
 import herald.protocol.ErrorCode;
 import herald.protocol.HeraldException;
+import herald.security.BearerTokens;
 import herald.security.ChannelPermissions;
 import herald.security.Credentials;
-import herald.security.JwtCredentials;
 import herald.security.TokenVerifier;
 import io.netty.buffer.ByteBufAllocator;
 import java.time.Duration;
@@ -85,15 +85,12 @@ final class SseHandler {
   }
 
   private Mono<ServerResponse> checkedStream(ServerRequest request) {
-    Set<ChannelName> channels = channels(request);
-    Map<ChannelName, StreamPosition> resumed = cursor(request, channels);
-    return request
-        .principal()
-        .map(JwtCredentials::from)
-        .defaultIfEmpty(
-            tokens.secure() ? Credentials.anonymousUser() : Credentials.insecureDevelopment())
+    // The token first (401), as when Spring Security checked it ahead of the handler.
+    return credentials(request)
         .flatMap(
             credentials -> {
+              Set<ChannelName> channels = channels(request);
+              Map<ChannelName, StreamPosition> resumed = cursor(request, channels);
               channels.forEach(channel -> permissions.checkSubscribe(credentials, channel));
               return open(credentials, channels, resumed, dropper(request));
             })
@@ -104,6 +101,20 @@ final class SseHandler {
                     .header("Cache-Control", "no-cache")
                     .header("X-Accel-Buffering", "no")
                     .body(BodyInserters.fromDataBuffers(events)));
+  }
+
+  /**
+   * The credentials of the request's token (401 when it is bad), or those of a connection without
+   * one. Verified here rather than by Spring Security, whose filters would stay subscribed as long
+   * as the stream (SecurityConfiguration#clientSecurity).
+   */
+  private Mono<Credentials> credentials(ServerRequest request) {
+    String token = BearerTokens.of(request.exchange().getRequest());
+    if (token != null) {
+      return tokens.verify(token);
+    }
+    return Mono.just(
+        tokens.secure() ? Credentials.anonymousUser() : Credentials.insecureDevelopment());
   }
 
   /**
