@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs one load scenario against a fresh Herald node on loopback and prints one JSON line per step.
-# Starts the node from target/herald.jar, runs herald.load.Coordinator (which starts its worker
+# Starts the node from target/herald.jar (or NODE_JAR), runs herald.load.Coordinator (which starts its worker
 # processes), and stops everything it started, by PID, on exit. Bounded: the scenario is killed
 # after TIMEOUT seconds (default 600).
 #
 # usage: load-tests/run.sh idle|handshake|fanout|channels [key=value ...]
 #   e.g. load-tests/run.sh idle transport=sse steps=5000,10000,15000,19000
 #        load-tests/run.sh fanout subs=5000 rates=2,8,20 seconds=15 publisher=http
-# environment: NODE_JAVA (java binary of the node), NODE_OPTS (its JVM options), PORT, TIMEOUT,
-#              HERALD_JAR (the node's jar, default target/herald.jar: set it to compare two builds),
+# environment: NODE_JAR (default target/herald.jar, built if missing), NODE_JAVA (java binary of the
+#              node), NODE_OPTS (its JVM options), PORT, TIMEOUT,
 #              NODE_ARGS (extra --key=value settings of the node), LABEL (copied into every result line)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,9 +19,9 @@ TIMEOUT=${TIMEOUT:-600}
 NODE_JAVA=${NODE_JAVA:-java}
 NODE_OPTS=${NODE_OPTS:--Xmx1g}
 API_KEY=load-test-key
+NODE_JAR=${NODE_JAR:-target/herald.jar}
 
-HERALD_JAR=${HERALD_JAR:-target/herald.jar}
-[ -f "$HERALD_JAR" ] || ./mvnw -o -q package -DskipTests
+[ -f "$NODE_JAR" ] || ./mvnw -o -q package -DskipTests
 if [ ! -f load-tests/target/classpath.txt ] || [ load-tests/pom.xml -nt load-tests/target/classpath.txt ]; then
   ./mvnw -o -q -f load-tests/pom.xml dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 fi
@@ -33,7 +33,7 @@ CP="load-tests/target/classes:$(cat load-tests/target/classpath.txt)"
 # but high enough never to refuse.
 BIG=10000000
 # shellcheck disable=SC2086
-$NODE_JAVA $NODE_OPTS -jar "$HERALD_JAR" --server.port="$PORT" \
+$NODE_JAVA $NODE_OPTS -jar "$NODE_JAR" --server.port="$PORT" \
   --herald.api.key=$API_KEY \
   --herald.limits.max-connections-per-user=$BIG \
   --herald.rate-limits.connections-per-ip-per-second=$BIG --herald.rate-limits.connections-per-ip-burst=$BIG \

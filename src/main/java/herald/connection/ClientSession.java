@@ -13,18 +13,15 @@ import herald.registry.Recovery;
 import herald.registry.Subscriber;
 import herald.registry.Subscription;
 import herald.security.Credentials;
-import java.time.Duration;
-import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import tools.jackson.databind.JsonNode;
 
@@ -35,6 +32,10 @@ import tools.jackson.databind.JsonNode;
  *
  * <p>Operations may be called from the connection's thread while deliveries, revocations and
  * disconnects arrive from others; state is kept in concurrent structures.
+ *
+ * <p>Idle connections are most of a node's connections, so a session keeps its per-connection state
+ * small: one map for its channels (sized for one or two, which is what most connections hold), and
+ * no timer for tokens without {@code exp}.
  */
 public final class ClientSession implements Subscriber {
 
@@ -42,10 +43,18 @@ public final class ClientSession implements Subscriber {
   private final String transport;
   private final Connection connection;
   private final SessionServices services;
-  private final Set<ChannelName> channels = ConcurrentHashMap.newKeySet();
-  private final Map<ChannelName, Subscription> subscriptions = new ConcurrentHashMap<>();
-  private final Sinks.Many<Credentials> credentialChanges;
+
+  /**
+   * The channels this connection holds or is subscribing to: {@link #RESERVED} while the subscribe
+   * is in progress, then its {@link Subscription}. One map, not a set of reserved channels beside a
+   * map of subscriptions, as both are per connection.
+   */
+  private final Map<ChannelName, Object> channels = new ConcurrentHashMap<>(1);
+
+  private static final Object RESERVED = new Object();
+
   private volatile Credentials credentials;
+  private @Nullable ExpiryTimer expiryTimer; // guarded by this
   private volatile boolean closed;
 
   ClientSession(
@@ -59,7 +68,6 @@ public final class ClientSession implements Subscriber {
     this.connection = connection;
     this.services = services;
     this.credentials = initial;
-    this.credentialChanges = Sinks.many().replay().latestOrDefault(initial);
   }
 
   public String id() {
@@ -92,28 +100,29 @@ public final class ClientSession implements Subscriber {
     if (!current.provisional() && !current.user().equals(replacement.user())) {
       throw HeraldException.forbidden("a token refresh must keep the same user");
     }
-    synchronized (credentialChanges) {
+    synchronized (this) {
       credentials = replacement;
-      credentialChanges.tryEmitNext(replacement);
+      if (expiryTimer != null) {
+        expiryTimer.arm(replacement);
+      }
     }
   }
 
   /**
-   * Completes when the credentials held expire without having been replaced; a refresh re-arms it.
-   * Never completes for tokens without {@code exp}.
+   * Completes, on {@code scheduler}, when the credentials held expire without having been replaced;
+   * a refresh re-arms it. Never completes for tokens without {@code exp}. One subscriber at a time:
+   * the transport's.
    */
   public Mono<Void> expiry(Scheduler scheduler) {
-    return credentialChanges.asFlux().switchMap(held -> untilExpiry(held, scheduler)).next().then();
-  }
-
-  private Flux<Long> untilExpiry(Credentials held, Scheduler scheduler) {
-    Instant expiresAt = held.expiresAt();
-    if (expiresAt == null) {
-      return Flux.never();
-    }
-    Instant now = Instant.ofEpochMilli(scheduler.now(TimeUnit.MILLISECONDS));
-    Duration left = Duration.between(now, expiresAt);
-    return Mono.delay(left.isNegative() ? Duration.ZERO : left, scheduler).flux();
+    return Mono.create(
+        sink -> {
+          ExpiryTimer timer = new ExpiryTimer(sink, scheduler);
+          sink.onDispose(timer::cancel);
+          synchronized (this) {
+            expiryTimer = timer;
+            timer.arm(credentials);
+          }
+        });
   }
 
   /**
@@ -130,8 +139,8 @@ public final class ClientSession implements Subscriber {
               .registry()
               .subscribe(channel, since, this, beforeReplay)
               .flatMap(subscription -> hold(channel, subscription))
-              .doOnError(error -> channels.remove(channel))
-              .doOnCancel(() -> channels.remove(channel));
+              .doOnError(error -> channels.remove(channel, RESERVED))
+              .doOnCancel(() -> channels.remove(channel, RESERVED));
         });
   }
 
@@ -140,13 +149,17 @@ public final class ClientSession implements Subscriber {
       throw HeraldException.badRequest(
           "too many channels: at most " + services.limits().maxChannelsPerConnection());
     }
-    if (!channels.add(channel)) {
+    if (channels.putIfAbsent(channel, RESERVED) != null) {
       throw new HeraldException(ErrorCode.ALREADY_SUBSCRIBED, "already subscribed to " + channel);
     }
   }
 
   private Mono<Void> hold(ChannelName channel, Subscription subscription) {
-    subscriptions.put(channel, subscription);
+    if (!channels.replace(channel, RESERVED, subscription)) {
+      // Released while the subscribe was in progress (close, revoke): let it go at once.
+      services.registry().unsubscribe(subscription);
+      return Mono.empty();
+    }
     if (closed) {
       release(channel);
       return Mono.empty();
@@ -172,9 +185,8 @@ public final class ClientSession implements Subscriber {
   }
 
   private boolean release(ChannelName channel) {
-    Subscription subscription = subscriptions.remove(channel);
-    channels.remove(channel);
-    if (subscription == null) {
+    Object held = channels.get(channel);
+    if (!(held instanceof Subscription subscription) || !channels.remove(channel, held)) {
       return false;
     }
     services.registry().unsubscribe(subscription);
@@ -215,7 +227,14 @@ public final class ClientSession implements Subscriber {
 
   /** The channels this connection holds. */
   public Set<ChannelName> channels() {
-    return Set.copyOf(subscriptions.keySet());
+    List<ChannelName> held = new ArrayList<>();
+    channels.forEach(
+        (channel, state) -> {
+          if (state instanceof Subscription) {
+            held.add(channel);
+          }
+        });
+    return Set.copyOf(held);
   }
 
   /** Asks the transport to tell the client and end the connection. */
@@ -235,10 +254,7 @@ public final class ClientSession implements Subscriber {
           }
           closed = true;
           services.sessions().remove(this);
-          return Flux.fromIterable(Set.copyOf(subscriptions.keySet()))
-              .filter(this::release)
-              .concatMap(this::leave)
-              .then();
+          return Flux.fromIterable(channels()).filter(this::release).concatMap(this::leave).then();
         });
   }
 

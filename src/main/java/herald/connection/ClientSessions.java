@@ -85,7 +85,8 @@ public final class ClientSessions {
     byUser.compute(
         credentials.user(),
         (user, sessions) -> {
-          Set<ClientSession> held = sessions != null ? sessions : ConcurrentHashMap.newKeySet();
+          // Sized for the one or two connections most users hold, not the default sixteen.
+          Set<ClientSession> held = sessions != null ? sessions : ConcurrentHashMap.newKeySet(2);
           if (!held.contains(session) && held.size() >= services.limits().maxConnectionsPerUser()) {
             admitted[0] = false;
           } else {

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.config.web.server.SecurityWebFiltersOrder;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
@@ -30,6 +31,7 @@ import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
+import org.springframework.security.web.server.util.matcher.NegatedServerWebExchangeMatcher;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
 
 /**
@@ -89,6 +91,18 @@ class SecurityConfiguration {
     return new DelegatingOAuth2TokenValidator<>(validators);
   }
 
+  /**
+   * No Spring Security observations: with them, every filter of every request, handshakes included,
+   * runs inside an observation (contexts, key values, a timer sample), which on a push server is
+   * CPU and garbage per connection for no insight. Handshakes are counted by Herald's own metrics.
+   * This bean, unlike {@code management.observations.enable.spring.security=false}, also removes
+   * the decorator that wraps each filter.
+   */
+  @Bean
+  SecurityObservationSettings securityObservationSettings() {
+    return SecurityObservationSettings.noObservations();
+  }
+
   @Bean
   TokenVerifier tokenVerifier(ReactiveJwtDecoder decoder, AuthProperties auth) {
     return new JwtTokenVerifier(decoder, auth.secure());
@@ -113,38 +127,71 @@ class SecurityConfiguration {
     return stateless(http)
         .securityMatcher(ServerWebExchangeMatchers.pathMatchers("/api/**"))
         .addFilterAt(new ApiKeyFilter(apiKey, errors), SecurityWebFiltersOrder.AUTHENTICATION)
-        .authorizeExchange(exchange -> exchange.anyExchange().permitAll())
         .build();
   }
 
   /**
-   * Clients: a token, when present, must be valid (401 otherwise); whether one is required is up to
-   * the transport, since anonymous namespaces and the WebSocket {@code connect} frame need none.
+   * WebSocket handshakes: the Origin check (403), then the token as for every client. No security
+   * response headers: they mean nothing on a 101 upgrade, and writing them was a tenth of the
+   * allocations of a handshake.
    */
   @Bean
   @Order(2)
-  SecurityWebFilterChain clientSecurity(
+  SecurityWebFilterChain webSocketSecurity(
       ServerHttpSecurity http,
       ReactiveJwtDecoder decoder,
       OriginPolicy originPolicy,
       ErrorResponses errors) {
-    ServerAuthenticationEntryPoint unauthorized =
-        (exchange, e) ->
-            errors.write(exchange.getResponse(), ErrorCode.UNAUTHORIZED, "invalid token");
-    return stateless(http)
+    return clientToken(stateless(http), decoder, errors)
+        .securityMatcher(ServerWebExchangeMatchers.pathMatchers("/ws"))
         .addFilterBefore(
-            new PathFilter("/ws", new OriginFilter(originPolicy, errors)),
-            SecurityWebFiltersOrder.AUTHENTICATION)
-        .oauth2ResourceServer(
-            resourceServer ->
-                resourceServer
-                    .bearerTokenConverter(new BearerTokenConverter())
-                    .authenticationEntryPoint(unauthorized)
-                    .jwt(jwt -> jwt.jwtDecoder(decoder)))
-        .authorizeExchange(exchange -> exchange.anyExchange().permitAll())
+            new OriginFilter(originPolicy, errors), SecurityWebFiltersOrder.AUTHENTICATION)
+        .headers(ServerHttpSecurity.HeaderSpec::disable)
         .build();
   }
 
+  /**
+   * Everything else but SSE: a token, when present, must be valid (401 otherwise); whether one is
+   * required is up to the handler, since anonymous namespaces and the WebSocket {@code connect}
+   * frame need none.
+   *
+   * <p>{@code /sse} verifies its token itself, with the same {@link TokenVerifier}, before the
+   * stream starts: a response body lives inside the filter chain that produced it, so every
+   * security filter's operators (and the 256-slot buffer of the chain selection) would otherwise
+   * stay in memory for the stream's whole life, about 4 KB per idle stream.
+   */
+  @Bean
+  @Order(3)
+  SecurityWebFilterChain clientSecurity(
+      ServerHttpSecurity http, ReactiveJwtDecoder decoder, ErrorResponses errors) {
+    return clientToken(stateless(http), decoder, errors)
+        .securityMatcher(
+            new NegatedServerWebExchangeMatcher(ServerWebExchangeMatchers.pathMatchers("/sse")))
+        // SSE sets its own Cache-Control; the default no-store header would override nothing else.
+        .headers(headers -> headers.cache(ServerHttpSecurity.HeaderSpec.CacheSpec::disable))
+        .build();
+  }
+
+  private static ServerHttpSecurity clientToken(
+      ServerHttpSecurity http, ReactiveJwtDecoder decoder, ErrorResponses errors) {
+    ServerAuthenticationEntryPoint unauthorized =
+        (exchange, e) ->
+            errors.write(exchange.getResponse(), ErrorCode.UNAUTHORIZED, "invalid token");
+    return http.oauth2ResourceServer(
+        resourceServer ->
+            resourceServer
+                .bearerTokenConverter(new BearerTokenConverter())
+                .authenticationEntryPoint(unauthorized)
+                .jwt(jwt -> jwt.jwtDecoder(decoder)));
+  }
+
+  /**
+   * What every chain leaves out. No {@code authorizeExchange}: access is decided by the API key
+   * filter, the token filter and the handlers (per channel), so Spring's authorization and
+   * exception-translation filters would only permit everything, at a cost on every handshake and,
+   * for SSE, in memory for the stream's whole life (the filter chain's operators stay subscribed as
+   * long as the response body).
+   */
   private static ServerHttpSecurity stateless(ServerHttpSecurity http) {
     return http.csrf(ServerHttpSecurity.CsrfSpec::disable)
         .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
@@ -152,8 +199,6 @@ class SecurityConfiguration {
         .logout(ServerHttpSecurity.LogoutSpec::disable)
         .anonymous(ServerHttpSecurity.AnonymousSpec::disable)
         .requestCache(cache -> cache.disable())
-        .securityContextRepository(NoOpServerSecurityContextRepository.getInstance())
-        // SSE sets its own Cache-Control; the default no-store header would override nothing else.
-        .headers(headers -> headers.cache(ServerHttpSecurity.HeaderSpec.CacheSpec::disable));
+        .securityContextRepository(NoOpServerSecurityContextRepository.getInstance());
   }
 }

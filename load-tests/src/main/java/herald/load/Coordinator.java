@@ -16,7 +16,8 @@ import org.HdrHistogram.Histogram;
  *
  * <ul>
  *   <li>idle: {@code transport=ws|sse [ws] steps=5000,10000,15000,19000 settle=5 histogram=<lines>}
- *       (histogram: print the top of the node's class histogram to stderr at the end)
+ *       (histogram: print to stderr the classes that grew most from the baseline to the last step,
+ *       per connection)
  *   <li>handshake: {@code count=10000 repeats=3}
  *   <li>fanout: {@code subs=5000 rates=2,8,20 seconds=15 publisher=ws|http [ws]}
  *   <li>channels: {@code conns=10000 shared=4 rates=1000,5000 sharedRate=2 seconds=15 pause=0
@@ -111,6 +112,7 @@ public final class Coordinator {
     long baseHeap = NodeProbe.heapAfterGc(pid);
     long baseRss = NodeProbe.rssBytes(pid);
     long baseFiles = NodeProbe.openFiles(pid);
+    ClassHistogram baseHistogram = args.containsKey("histogram") ? ClassHistogram.of(pid) : null;
     print(
         line("idle-baseline")
             .put("transport", transport)
@@ -141,8 +143,11 @@ public final class Coordinator {
               .put("rssPerConnBytes", (rss - baseRss) / Math.max(1, report.open()))
               .put("nodeFiles", NodeProbe.openFiles(pid)));
     }
-    if (args.containsKey("histogram")) {
-      System.err.println(NodeProbe.classHistogram(pid, Integer.parseInt(arg("histogram", "40"))));
+    if (baseHistogram != null) {
+      System.err.println(
+          ClassHistogram.of(pid)
+              .perConnection(
+                  baseHistogram, workers.report().open(), Integer.parseInt(arg("histogram", "40"))));
     }
     workers.closeAll();
   }

@@ -16,6 +16,11 @@ import tools.jackson.databind.json.JsonMapper;
 @Configuration(proxyBeanMethods = false)
 class SseConfiguration {
 
+  @Bean(destroyMethod = "dispose")
+  SseHeartbeat sseHeartbeat(SseProperties properties) {
+    return new SseHeartbeat(properties.heartbeat(), Schedulers.parallel());
+  }
+
   @Bean
   RouterFunction<ServerResponse> sseRoutes(
       ClientSessions sessions,
@@ -23,10 +28,18 @@ class SseConfiguration {
       TokenVerifier tokens,
       JsonMapper json,
       LimitProperties limits,
-      SseProperties properties) {
+      SseProperties properties,
+      SseHeartbeat heartbeat) {
     SseHandler handler =
         new SseHandler(
-            sessions, permissions, tokens, json, limits, properties, Schedulers.parallel());
+            sessions,
+            permissions,
+            tokens,
+            json,
+            limits,
+            properties,
+            Schedulers.parallel(),
+            heartbeat);
     return RouterFunctions.route().GET("/sse", handler::stream).build();
   }
 }

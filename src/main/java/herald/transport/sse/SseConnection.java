@@ -38,6 +38,16 @@ final class SseConnection implements Connection {
     send(new SseEvent.Checkpoint());
   }
 
+  /**
+   * Queues a heartbeat comment, unless events already wait to be written: then the stream is not
+   * idle, and a ping would only take a place in a slow reader's queue.
+   */
+  void ping() {
+    if (queue.size() == 0 && !queue.isEnding()) {
+      queue.offer(SseEvent.Ping.INSTANCE);
+    }
+  }
+
   @Override
   public void deliver(Publication publication) {
     send(new SseEvent.Message(publication));

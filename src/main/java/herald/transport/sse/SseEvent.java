@@ -20,6 +20,11 @@ sealed interface SseEvent {
    */
   record Reset(ChannelName channel) implements SseEvent {}
 
+  /** A heartbeat: the comment {@code : ping}. */
+  enum Ping implements SseEvent {
+    INSTANCE
+  }
+
   /** Every channel is positioned: an id-only block, so that the client's Last-Event-ID is set. */
   record Checkpoint() implements SseEvent {}
 

@@ -8,9 +8,9 @@ import herald.connection.ClientSessions;
 import herald.protocol.CloseCode;
 import herald.protocol.ErrorCode;
 import herald.protocol.HeraldException;
+import herald.security.BearerTokens;
 import herald.security.ChannelPermissions;
 import herald.security.Credentials;
-import herald.security.JwtCredentials;
 import herald.security.TokenVerifier;
 import io.netty.buffer.ByteBufAllocator;
 import java.time.Duration;
@@ -57,6 +57,7 @@ final class SseHandler {
   private final LimitProperties limits;
   private final SseProperties properties;
   private final Scheduler timers;
+  private final SseHeartbeat heartbeat;
   private final NettyDataBufferFactory buffers =
       new NettyDataBufferFactory(ByteBufAllocator.DEFAULT);
 
@@ -67,7 +68,8 @@ final class SseHandler {
       JsonMapper json,
       LimitProperties limits,
       SseProperties properties,
-      Scheduler timers) {
+      Scheduler timers,
+      SseHeartbeat heartbeat) {
     this.sessions = sessions;
     this.permissions = permissions;
     this.tokens = tokens;
@@ -75,6 +77,7 @@ final class SseHandler {
     this.limits = limits;
     this.properties = properties;
     this.timers = timers;
+    this.heartbeat = heartbeat;
   }
 
   Mono<ServerResponse> stream(ServerRequest request) {
@@ -82,15 +85,12 @@ final class SseHandler {
   }
 
   private Mono<ServerResponse> checkedStream(ServerRequest request) {
-    Set<ChannelName> channels = channels(request);
-    Map<ChannelName, StreamPosition> resumed = cursor(request, channels);
-    return request
-        .principal()
-        .map(JwtCredentials::from)
-        .defaultIfEmpty(
-            tokens.secure() ? Credentials.anonymousUser() : Credentials.insecureDevelopment())
+    // The token first (401), as when Spring Security checked it ahead of the handler.
+    return credentials(request)
         .flatMap(
             credentials -> {
+              Set<ChannelName> channels = channels(request);
+              Map<ChannelName, StreamPosition> resumed = cursor(request, channels);
               channels.forEach(channel -> permissions.checkSubscribe(credentials, channel));
               return open(credentials, channels, resumed, dropper(request));
             })
@@ -101,6 +101,20 @@ final class SseHandler {
                     .header("Cache-Control", "no-cache")
                     .header("X-Accel-Buffering", "no")
                     .body(BodyInserters.fromDataBuffers(events)));
+  }
+
+  /**
+   * The credentials of the request's token (401 when it is bad), or those of a connection without
+   * one. Verified here rather than by Spring Security, whose filters would stay subscribed as long
+   * as the stream (SecurityConfiguration#clientSecurity).
+   */
+  private Mono<Credentials> credentials(ServerRequest request) {
+    String token = BearerTokens.of(request.exchange().getRequest());
+    if (token != null) {
+      return tokens.verify(token);
+    }
+    return Mono.just(
+        tokens.secure() ? Credentials.anonymousUser() : Credentials.insecureDevelopment());
   }
 
   /**
@@ -123,18 +137,17 @@ final class SseHandler {
             .onErrorResume(error -> failed(client, connection, error))
             .then();
 
-    Flux<DataBuffer> timers =
-        Flux.merge(
-                Flux.interval(properties.heartbeat(), this.timers)
-                    .onBackpressureDrop()
-                    .map(tick -> renderer.ping()),
+    // Heartbeats come through the queue from the node's one SseHeartbeat timer.
+    Flux<DataBuffer> deadlines =
+        Mono.when(
                 client
-                    .expiry(this.timers)
+                    .expiry(timers)
                     .doOnSuccess(
-                        done -> connection.disconnect(CloseCode.UNAUTHORIZED, "token expired"))
-                    .then(Mono.empty()),
-                subscribeAll.then(Mono.empty()))
-            .takeUntilOther(connection.ended());
+                        done -> connection.disconnect(CloseCode.UNAUTHORIZED, "token expired")),
+                subscribeAll)
+            .takeUntilOther(connection.ended())
+            .then(Mono.<DataBuffer>empty())
+            .flux();
 
     // A slow consumer's backlog is dropped at once and its session released without waiting for it
     // to read: it holds no demand, so nothing that needs a request may stand in the way. The
@@ -147,11 +160,13 @@ final class SseHandler {
                     .queue()
                     .items()
                     .mapNotNull(renderer::render)
-                    .mergeWith(timers)
+                    .mergeWith(deadlines)
                     .takeUntilOther(aborted),
                 Mono.defer(() -> slowConsumerNotice(connection, renderer)))
+            .doOnSubscribe(subscription -> heartbeat.add(connection))
             .doFinally(
                 signal -> {
+                  heartbeat.remove(connection);
                   release(client, connection);
                   dropIfStuck(connection, drop);
                 });

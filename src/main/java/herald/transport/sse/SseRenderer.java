@@ -68,6 +68,9 @@ final class SseRenderer {
           json.writeValueAsString(Map.of("channels", new String[] {reset.channel().value()}));
       return text("event: reset\nid: " + cursor() + "\ndata: " + data + "\n\n");
     }
+    if (event instanceof SseEvent.Ping) {
+      return ping();
+    }
     if (event instanceof SseEvent.Checkpoint) {
       return text("id: " + cursor() + "\n\n");
     }

@@ -1,0 +1,72 @@
+package herald.transport.sse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+class SseHeartbeatTests {
+
+  private final VirtualTimeScheduler time = VirtualTimeScheduler.create();
+  private final SseHeartbeat heartbeat = new SseHeartbeat(Duration.ofSeconds(15), time);
+
+  @AfterEach
+  void stop() {
+    heartbeat.dispose();
+    time.dispose();
+  }
+
+  private static List<SseEvent> drain(SseConnection stream) {
+    List<SseEvent> events = new ArrayList<>();
+    stream.queue().items().subscribe(events::add);
+    return events;
+  }
+
+  @Test
+  void everyIdleStreamGetsAPingEveryInterval() {
+    SseConnection first = new SseConnection(10);
+    SseConnection second = new SseConnection(10);
+    heartbeat.add(first);
+    heartbeat.add(second);
+    List<SseEvent> firstEvents = drain(first);
+    List<SseEvent> secondEvents = drain(second);
+
+    time.advanceTimeBy(Duration.ofSeconds(14));
+    assertThat(firstEvents).isEmpty();
+    time.advanceTimeBy(Duration.ofSeconds(1));
+    assertThat(firstEvents).containsExactly(SseEvent.Ping.INSTANCE);
+    assertThat(secondEvents).containsExactly(SseEvent.Ping.INSTANCE);
+    time.advanceTimeBy(Duration.ofSeconds(15));
+    assertThat(firstEvents).containsExactly(SseEvent.Ping.INSTANCE, SseEvent.Ping.INSTANCE);
+  }
+
+  @Test
+  void aStreamWithEventsWaitingGetsNoPing() {
+    SseConnection stream = new SseConnection(10);
+    heartbeat.add(stream);
+    stream.checkpoint(); // queued, nobody reads it yet
+
+    time.advanceTimeBy(Duration.ofSeconds(30));
+
+    assertThat(stream.queue().size()).isEqualTo(1);
+    assertThat(drain(stream)).containsExactly(new SseEvent.Checkpoint());
+  }
+
+  @Test
+  void aRemovedStreamGetsNoMorePings() {
+    SseConnection stream = new SseConnection(10);
+    heartbeat.add(stream);
+    List<SseEvent> events = drain(stream);
+    time.advanceTimeBy(Duration.ofSeconds(15));
+    heartbeat.remove(stream);
+
+    time.advanceTimeBy(Duration.ofSeconds(60));
+
+    assertThat(events).containsExactly(SseEvent.Ping.INSTANCE);
+    assertThat(heartbeat.size()).isZero();
+  }
+}
