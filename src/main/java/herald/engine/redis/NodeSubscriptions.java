@@ -36,6 +36,8 @@ final class NodeSubscriptions implements AutoCloseable {
 
   private static final int PENDING_LIMIT = 10_000;
   private static final int FILL_ATTEMPTS = 30;
+  private static final Retry POSITION_RETRY =
+      Retry.backoff(2, Duration.ofMillis(100)).filter(EngineUnavailableException.class::isInstance);
 
   private final RedisPublications publications;
   private final JsonMapper json;
@@ -97,7 +99,12 @@ final class NodeSubscriptions implements AutoCloseable {
           return links
               .get(index)
               .subscribe(RedisKeys.pubsub(channel))
-              .then(publications.history(channel, HistoryQuery.positionOnly()))
+              // Every subscriber of the channel waits for this read: retried once or twice here
+              // rather than failing them all.
+              .then(
+                  publications
+                      .history(channel, HistoryQuery.positionOnly())
+                      .retryWhen(POSITION_RETRY))
               .doOnNext(page -> feed.start(page.latest()))
               .then()
               .doOnError(error -> dropFeed(feed));

@@ -3,7 +3,9 @@ package herald.engine.redis;
 import herald.channel.ChannelName;
 import herald.channel.Publication;
 import herald.channel.StreamPosition;
+import herald.engine.EngineUnavailableException;
 import herald.engine.HistoryPage;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,6 +15,7 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
+import reactor.util.retry.Retry;
 
 /**
  * Recovery reads ("everything after {@code since}") shared by everybody who asks for the same
@@ -35,6 +38,9 @@ import reactor.core.scheduler.Scheduler;
  * replay in turn.
  */
 final class RecoveryReads {
+
+  private static final Retry SHARED_READ_RETRY =
+      Retry.backoff(2, Duration.ofMillis(100)).filter(EngineUnavailableException.class::isInstance);
 
   private final BiFunction<ChannelName, StreamPosition, Mono<HistoryPage>> read;
   private final Scheduler deliveries;
@@ -84,6 +90,8 @@ final class RecoveryReads {
 
   private void start(ChannelName channel, List<Request> batch) {
     read.apply(channel, sharedSince(batch))
+        // One retry here spares every caller of the batch a retry of its own.
+        .retryWhen(SHARED_READ_RETRY)
         .subscribe(
             page -> answer(batch, page, channel),
             error -> {

@@ -8,6 +8,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
@@ -93,8 +94,15 @@ final class RedisConnector implements AutoCloseable {
     this.uri = RedisUrl.parse(properties.url());
     uri.setTimeout(properties.commandTimeout());
     this.breaker = CircuitBreaker.of("herald-redis-" + instance, breakerConfig(properties));
+    // Timeouts do not count against the queued lane: its queue already sheds load when Redis is
+    // slow, and a breaker opened by slowness would refuse a whole wave of resubscribes, which then
+    // come back together. Connection failures still open it, so an unreachable Redis fails fast.
     this.queuedBreaker =
-        CircuitBreaker.of("herald-redis-queued-" + instance, breakerConfig(properties));
+        CircuitBreaker.of(
+            "herald-redis-queued-" + instance,
+            CircuitBreakerConfig.from(breakerConfig(properties))
+                .ignoreExceptions(RedisCommandTimeoutException.class)
+                .build());
     this.gate =
         new CommandGate(
             properties.maxCommandsInFlight(),
@@ -210,19 +218,23 @@ final class RedisConnector implements AutoCloseable {
    * {@link #call} in the queued lane, for work done per subscriber: the command waits for one of
    * {@code herald.redis.max-commands-in-flight} permits (its timeout starts only then), in a queue
    * of at most {@code herald.redis.max-queued-commands}; when that is full it fails at once with
-   * {@link EngineUnavailableException}. Failures count against the queued lane's own circuit
-   * breaker, never against the one that guards publishing.
+   * {@link EngineUnavailableException}. Failures other than timeouts count against the queued
+   * lane's own circuit breaker, never against the one that guards publishing. Emits on a {@link
+   * Schedulers#parallel()} thread.
    */
   <T> Mono<T> callQueued(Function<RedisReactiveCommands<String, String>, Mono<T>> command) {
     return gate.admit(
-        Mono.defer(
-            () -> {
-              StatefulRedisConnection<String, String> current = connection;
-              if (current == null) {
-                return Mono.error(notConnected());
-              }
-              return guardQueued(command.apply(current.reactive()));
-            }));
+            Mono.defer(
+                () -> {
+                  StatefulRedisConnection<String, String> current = connection;
+                  if (current == null) {
+                    return Mono.error(notConnected());
+                  }
+                  return guardQueued(command.apply(current.reactive()));
+                }))
+        // What callers do next (a handshake, a replay) must not hold up the I/O thread that reads
+        // the connection's replies, or other commands would time out waiting to be read.
+        .publishOn(Schedulers.parallel());
   }
 
   /**
