@@ -37,7 +37,10 @@ final class NodeSubscriptions implements AutoCloseable {
   private static final int PENDING_LIMIT = 10_000;
   private static final int FILL_ATTEMPTS = 30;
   private static final Retry POSITION_RETRY =
-      Retry.backoff(2, Duration.ofMillis(100)).filter(EngineUnavailableException.class::isInstance);
+      Retry.backoff(2, Duration.ofMillis(100))
+          .filter(EngineUnavailableException.class::isInstance)
+          // The last failure as it was, so that callers still answer 503 (retry later).
+          .onRetryExhaustedThrow((spec, signal) -> signal.failure());
 
   private final RedisPublications publications;
   private final JsonMapper json;

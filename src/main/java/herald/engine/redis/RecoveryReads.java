@@ -40,7 +40,10 @@ import reactor.util.retry.Retry;
 final class RecoveryReads {
 
   private static final Retry SHARED_READ_RETRY =
-      Retry.backoff(2, Duration.ofMillis(100)).filter(EngineUnavailableException.class::isInstance);
+      Retry.backoff(2, Duration.ofMillis(100))
+          .filter(EngineUnavailableException.class::isInstance)
+          // The last failure as it was, so that callers still answer 503 (retry later).
+          .onRetryExhaustedThrow((spec, signal) -> signal.failure());
 
   private final BiFunction<ChannelName, StreamPosition, Mono<HistoryPage>> read;
   private final Scheduler deliveries;
