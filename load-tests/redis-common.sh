@@ -15,7 +15,9 @@ trap cleanup EXIT
 free_port() {
   local port
   while :; do
-    port=$((20000 + RANDOM % 20000))
+    # Below the ephemeral range (32768-60999 here), where a busy machine's outgoing connections
+    # would make a port that looks free fail to bind.
+    port=$((20000 + RANDOM % 12000))
     (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null || { echo "$port"; return; }
   done
 }

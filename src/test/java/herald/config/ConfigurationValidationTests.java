@@ -22,7 +22,9 @@ class ConfigurationValidationTests {
         "herald.namespaces.chat.history-size=-1 | herald.namespaces",
         "herald.websocket.ping-interval=x | herald.websocket.ping-interval",
         "herald.redis.url=http://127.0.0.1:6379 | herald.redis.url",
-        "herald.redis.url=redis-sentinel://127.0.0.1:26379 | herald.redis.url"
+        "herald.redis.url=redis-sentinel://127.0.0.1:26379 | herald.redis.url",
+        "herald.redis.max-commands-in-flight=0 | herald.redis.max-commands-in-flight",
+        "herald.redis.max-queued-commands=-5 | herald.redis.max-queued-commands"
       })
   void aBadSettingStopsStartUpNamingIt(String setting, String named) {
     SpringApplicationBuilder app =

@@ -36,6 +36,11 @@ final class NodeSubscriptions implements AutoCloseable {
 
   private static final int PENDING_LIMIT = 10_000;
   private static final int FILL_ATTEMPTS = 30;
+  private static final Retry POSITION_RETRY =
+      Retry.backoff(2, Duration.ofMillis(100))
+          .filter(EngineUnavailableException.class::isInstance)
+          // The last failure as it was, so that callers still answer 503 (retry later).
+          .onRetryExhaustedThrow((spec, signal) -> signal.failure());
 
   private final RedisPublications publications;
   private final JsonMapper json;
@@ -97,7 +102,12 @@ final class NodeSubscriptions implements AutoCloseable {
           return links
               .get(index)
               .subscribe(RedisKeys.pubsub(channel))
-              .then(publications.history(channel, HistoryQuery.positionOnly()))
+              // Every subscriber of the channel waits for this read: retried once or twice here
+              // rather than failing them all.
+              .then(
+                  publications
+                      .history(channel, HistoryQuery.positionOnly())
+                      .retryWhen(POSITION_RETRY))
               .doOnNext(page -> feed.start(page.latest()))
               .then()
               .doOnError(error -> dropFeed(feed));

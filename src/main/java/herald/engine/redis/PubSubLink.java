@@ -115,7 +115,7 @@ final class PubSubLink implements AutoCloseable {
           if (current == null) {
             return Mono.error(RedisConnector.notConnected());
           }
-          return connector.guard(current.reactive().subscribe(channels));
+          return connector.guardQueued(current.reactive().subscribe(channels));
         });
   }
 
@@ -127,7 +127,7 @@ final class PubSubLink implements AutoCloseable {
           if (current == null) {
             return Mono.empty();
           }
-          return connector.guard(current.reactive().unsubscribe(channels));
+          return connector.guardQueued(current.reactive().unsubscribe(channels));
         });
   }
 

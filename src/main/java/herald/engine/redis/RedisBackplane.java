@@ -146,7 +146,7 @@ final class RedisBackplane implements Backplane, AutoCloseable {
   @Override
   public Mono<Boolean> claim(String user, String id, int limit, Duration ttl) {
     return connector
-        .run(
+        .runQueued(
             CLAIM,
             new String[] {claims(user)},
             new String[] {id, Integer.toString(limit), Long.toString(ttl.toMillis())})
@@ -161,12 +161,14 @@ final class RedisBackplane implements Backplane, AutoCloseable {
     List<String> args = new ArrayList<>(ids.size() + 1);
     args.add(Long.toString(ttl.toMillis()));
     args.addAll(ids);
-    return connector.run(RENEW, new String[] {claims(user)}, args.toArray(String[]::new)).then();
+    return connector
+        .runQueued(RENEW, new String[] {claims(user)}, args.toArray(String[]::new))
+        .then();
   }
 
   @Override
   public Mono<Void> release(String user, String id) {
-    return connector.call(commands -> commands.zrem(claims(user), id)).then();
+    return connector.callQueued(commands -> commands.zrem(claims(user), id)).then();
   }
 
   @Override

@@ -8,6 +8,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
@@ -50,9 +51,20 @@ import reactor.util.retry.Retry;
  * caller's thread: connection attempts run on {@link Schedulers#boundedElastic()} because resolving
  * a host name may block.
  *
- * <p>Failure policy: every command goes through one circuit breaker and a short command timeout,
- * and commands are rejected at once while the connection is down, so when Redis is unreachable
- * callers fail fast (503) instead of piling up.
+ * <p>Failure policy: every command has a short command timeout, and commands are rejected at once
+ * while the connection is down, so when Redis is unreachable callers fail fast (503) instead of
+ * piling up. Commands run in one of two lanes, each behind its own circuit breaker:
+ *
+ * <ul>
+ *   <li>{@link #call}/{@link #run}: publishing and the node's own upkeep (readiness, the node
+ *       directory, control messages). Few, and written at once.
+ *   <li>{@link #callQueued}/{@link #runQueued}: work done for subscribers (subscribe positions,
+ *       recovery and history reads, presence, connection claims), which comes in bursts as large as
+ *       the node's connection count. At most {@code herald.redis.max-commands-in-flight} are on the
+ *       connection at once; the rest wait in a queue of {@code herald.redis.max-queued-commands}.
+ *       Their failures open only their own breaker, so a storm of resubscribes never stops
+ *       publishing.
+ * </ul>
  */
 final class RedisConnector implements AutoCloseable {
 
@@ -65,6 +77,8 @@ final class RedisConnector implements AutoCloseable {
   private final ClientResources resources;
   private final RedisClient client;
   private final CircuitBreaker breaker;
+  private final CircuitBreaker queuedBreaker;
+  private final CommandGate gate;
   private final Disposable.Composite loops = Disposables.composite();
   private final RedisListeners listeners;
   private volatile @Nullable StatefulRedisConnection<String, String> connection;
@@ -80,6 +94,20 @@ final class RedisConnector implements AutoCloseable {
     this.uri = RedisUrl.parse(properties.url());
     uri.setTimeout(properties.commandTimeout());
     this.breaker = CircuitBreaker.of("herald-redis-" + instance, breakerConfig(properties));
+    // Timeouts do not count against the queued lane: its queue already sheds load when Redis is
+    // slow, and a breaker opened by slowness would refuse a whole wave of resubscribes, which then
+    // come back together. Connection failures still open it, so an unreachable Redis fails fast.
+    this.queuedBreaker =
+        CircuitBreaker.of(
+            "herald-redis-queued-" + instance,
+            CircuitBreakerConfig.from(breakerConfig(properties))
+                .ignoreExceptions(RedisCommandTimeoutException.class)
+                .build());
+    this.gate =
+        new CommandGate(
+            properties.maxCommandsInFlight(),
+            properties.maxQueuedCommands(),
+            Schedulers.parallel());
     this.resources =
         DefaultClientResources.builder()
             .reconnectDelay(
@@ -164,7 +192,9 @@ final class RedisConnector implements AutoCloseable {
   }
 
   /**
-   * Runs a command of the caller's through the circuit breaker.
+   * Runs a command of the caller's in the direct lane: written at once, through the publishing
+   * circuit breaker. For publishing and the node's own upkeep only; work done per subscriber goes
+   * through {@link #callQueued}.
    *
    * <p>Cold: {@code command} is applied on subscription, to the reactive commands of the one shared
    * command connection (never close it, never use blocking or transaction commands on it). Fails
@@ -182,6 +212,29 @@ final class RedisConnector implements AutoCloseable {
           }
           return guard(command.apply(current.reactive()));
         });
+  }
+
+  /**
+   * {@link #call} in the queued lane, for work done per subscriber: the command waits for one of
+   * {@code herald.redis.max-commands-in-flight} permits (its timeout starts only then), in a queue
+   * of at most {@code herald.redis.max-queued-commands}; when that is full it fails at once with
+   * {@link EngineUnavailableException}. Failures other than timeouts count against the queued
+   * lane's own circuit breaker, never against the one that guards publishing. Emits on a {@link
+   * Schedulers#parallel()} thread.
+   */
+  <T> Mono<T> callQueued(Function<RedisReactiveCommands<String, String>, Mono<T>> command) {
+    return gate.admit(
+            Mono.defer(
+                () -> {
+                  StatefulRedisConnection<String, String> current = connection;
+                  if (current == null) {
+                    return Mono.error(notConnected());
+                  }
+                  return guardQueued(command.apply(current.reactive()));
+                }))
+        // What callers do next (a handshake, a replay) must not hold up the I/O thread that reads
+        // the connection's replies, or other commands would time out waiting to be read.
+        .publishOn(Schedulers.parallel());
   }
 
   /**
@@ -204,21 +257,32 @@ final class RedisConnector implements AutoCloseable {
   }
 
   /**
-   * Runs one of {@link RedisScripts} by its SHA, loading it when Redis does not know it yet (after
-   * a restart or a {@code SCRIPT FLUSH}). Emits the reply as a list.
+   * Runs one of {@link RedisScripts} by its SHA in the direct lane ({@link #call}), loading it when
+   * Redis does not know it yet (after a restart or a {@code SCRIPT FLUSH}). Emits the reply as a
+   * list.
    */
   Mono<List<Object>> run(RedisScripts.Script script, String[] keys, String[] args) {
-    return call(
-        commands ->
-            commands
-                .<Object>evalsha(script.sha(), ScriptOutputType.MULTI, keys, args)
-                .onErrorResume(
-                    RedisNoScriptException.class,
-                    missing ->
-                        commands.<Object>eval(script.source(), ScriptOutputType.MULTI, keys, args))
-                .next()
-                .map(RedisConnector::asList)
-                .defaultIfEmpty(List.of()));
+    return call(commands -> script(commands, script, keys, args));
+  }
+
+  /** {@link #run} in the queued lane ({@link #callQueued}). */
+  Mono<List<Object>> runQueued(RedisScripts.Script script, String[] keys, String[] args) {
+    return callQueued(commands -> script(commands, script, keys, args));
+  }
+
+  private static Mono<List<Object>> script(
+      RedisReactiveCommands<String, String> commands,
+      RedisScripts.Script script,
+      String[] keys,
+      String[] args) {
+    return commands
+        .<Object>evalsha(script.sha(), ScriptOutputType.MULTI, keys, args)
+        .onErrorResume(
+            RedisNoScriptException.class,
+            missing -> commands.<Object>eval(script.source(), ScriptOutputType.MULTI, keys, args))
+        .next()
+        .map(RedisConnector::asList)
+        .defaultIfEmpty(List.of());
   }
 
   /** A Redis PING through the circuit breaker: what readiness asks. */
@@ -251,9 +315,21 @@ final class RedisConnector implements AutoCloseable {
     return current != null && current.isOpen();
   }
 
-  /** The circuit breaker, and every failure as {@link EngineUnavailableException}. */
+  /**
+   * The publishing lane's circuit breaker, and every failure as {@link EngineUnavailableException}.
+   */
   <T> Mono<T> guard(Mono<T> call) {
     return call.transformDeferred(CircuitBreakerOperator.of(breaker)).onErrorMap(this::unavailable);
+  }
+
+  /**
+   * The queued lane's circuit breaker (without its queue), and every failure as {@link
+   * EngineUnavailableException}: for per-channel work outside the command connection, such as
+   * pub/sub {@code SUBSCRIBE}s.
+   */
+  <T> Mono<T> guardQueued(Mono<T> call) {
+    return call.transformDeferred(CircuitBreakerOperator.of(queuedBreaker))
+        .onErrorMap(this::unavailable);
   }
 
   private Throwable unavailable(Throwable error) {

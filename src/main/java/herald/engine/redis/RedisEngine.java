@@ -4,6 +4,7 @@ import herald.channel.ChannelName;
 import herald.channel.ChannelOptionsResolver;
 import herald.channel.ClientInfo;
 import herald.channel.Publication;
+import herald.channel.StreamPosition;
 import herald.engine.Engine;
 import herald.engine.EngineListener;
 import herald.engine.Epochs;
@@ -14,14 +15,16 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The cluster engine: offsets, history and presence live in Redis, and publications reach every
  * node that holds subscribers over Redis pub/sub. It composes {@link RedisConnector} (connections,
- * circuit breaker), {@link RedisPublications} (publish and history scripts), {@link
- * NodeSubscriptions} (pub/sub, ordered gap-filling feeds) and {@link RedisPresence}.
+ * circuit breakers, the bounded queue of subscriber work), {@link RedisPublications} (publish and
+ * history scripts), {@link RecoveryReads} (one read per channel for concurrent resubscribes),
+ * {@link NodeSubscriptions} (pub/sub, ordered gap-filling feeds) and {@link RedisPresence}.
  *
  * <p>The engine starts without Redis: it connects in the background, and until Redis is reachable
  * every operation fails at once with {@code EngineUnavailableException} (503) and {@link #ping()}
@@ -37,6 +40,7 @@ final class RedisEngine implements Engine, AutoCloseable {
   private final String instance = Epochs.next();
   private final RedisConnector connector;
   private final RedisPublications publications;
+  private final RecoveryReads recoveryReads;
   private final NodeSubscriptions subscriptions;
   private final RedisPresence presence;
 
@@ -47,6 +51,10 @@ final class RedisEngine implements Engine, AutoCloseable {
   RedisEngine(RedisProperties properties, ChannelOptionsResolver options, JsonMapper json) {
     this.connector = new RedisConnector(properties, instance);
     this.publications = new RedisPublications(connector, options, json);
+    this.recoveryReads =
+        new RecoveryReads(
+            (channel, since) -> publications.history(channel, HistoryQuery.after(since)),
+            Schedulers.parallel());
     this.subscriptions =
         new NodeSubscriptions(
             connector,
@@ -80,8 +88,17 @@ final class RedisEngine implements Engine, AutoCloseable {
     return publications.publish(channel, data, from).flatMap(subscriptions::deliveredHere);
   }
 
+  /**
+   * Reads of everything after a position (what every resubscribe with {@code since} asks) are
+   * shared by the callers asking for the same channel at the same time; other reads run on their
+   * own.
+   */
   @Override
   public Mono<HistoryPage> history(ChannelName channel, HistoryQuery query) {
+    StreamPosition since = query.since();
+    if (since != null && query.limit() == HistoryQuery.ALL) {
+      return recoveryReads.after(channel, since);
+    }
     return publications.history(channel, query);
   }
 

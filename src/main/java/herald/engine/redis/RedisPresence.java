@@ -83,7 +83,7 @@ final class RedisPresence implements AutoCloseable {
       RedisKeys.pubsub(channel),
       RedisPayloads.announcement(json, "join", client, instance)
     };
-    return connector.run(RedisScripts.JOIN, keys, args).then();
+    return connector.runQueued(RedisScripts.JOIN, keys, args).then();
   }
 
   Mono<Void> leave(ChannelName channel, ClientInfo client) {
@@ -104,7 +104,7 @@ final class RedisPresence implements AutoCloseable {
             RedisPayloads.announcement(json, "leave", client, instance)
           };
           return connector
-              .run(RedisScripts.LEAVE, keys, args)
+              .runQueued(RedisScripts.LEAVE, keys, args)
               .filter(reply -> !reply.isEmpty() && RedisPublications.asLong(reply.get(0)) == 1)
               .doOnNext(removed -> announceHere(channel, client, false, channelOptions))
               .then();
@@ -124,7 +124,7 @@ final class RedisPresence implements AutoCloseable {
         () -> {
           String[] keys = {RedisKeys.presence(channel), RedisKeys.clients(channel)};
           return connector
-              .run(RedisScripts.PRESENCE, keys, new String[0])
+              .runQueued(RedisScripts.PRESENCE, keys, new String[0])
               .map(
                   reply ->
                       reply.stream()

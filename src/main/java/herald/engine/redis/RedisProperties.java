@@ -21,6 +21,10 @@ import org.springframework.validation.annotation.Validated;
  *     this); entries of a node that died vanish after it
  * @param breakerOpenDuration how long the circuit breaker stays open before it lets calls probe
  *     Redis again
+ * @param maxCommandsInFlight how many commands done for subscribers (subscribe, recovery and
+ *     history reads, presence, connection claims) may be on the command connection at once
+ * @param maxQueuedCommands how many more may wait for their turn; past that they fail at once with
+ *     503, which clients retry
  */
 @Validated
 @ConfigurationProperties("herald.redis")
@@ -30,7 +34,9 @@ public record RedisProperties(
     @DefaultValue("2s") Duration connectTimeout,
     @DefaultValue("4") @Positive int pubsubConnections,
     @DefaultValue("60s") Duration presenceTtl,
-    @DefaultValue("1s") Duration breakerOpenDuration) {
+    @DefaultValue("1s") Duration breakerOpenDuration,
+    @DefaultValue("64") @Positive int maxCommandsInFlight,
+    @DefaultValue("10000") @Positive int maxQueuedCommands) {
 
   /** The settings for {@code url} with every default. */
   static RedisProperties of(String url) {
@@ -40,6 +46,8 @@ public record RedisProperties(
         Duration.ofSeconds(2),
         4,
         Duration.ofSeconds(60),
-        Duration.ofSeconds(1));
+        Duration.ofSeconds(1),
+        64,
+        10_000);
   }
 }

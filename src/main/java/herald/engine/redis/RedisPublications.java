@@ -79,7 +79,9 @@ final class RedisPublications {
             since == null ? "" : since.epoch(),
             query.limit() == HistoryQuery.ALL ? "-1" : Integer.toString(query.limit())
           };
-          return connector.run(RedisScripts.HISTORY, keys, args).map(reply -> page(channel, reply));
+          return connector
+              .runQueued(RedisScripts.HISTORY, keys, args)
+              .map(reply -> page(channel, reply));
         });
   }
 

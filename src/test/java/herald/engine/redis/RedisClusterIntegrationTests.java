@@ -322,7 +322,9 @@ class RedisClusterIntegrationTests {
             Duration.ofSeconds(2),
             1,
             Duration.ofMillis(900),
-            Duration.ofSeconds(1));
+            Duration.ofSeconds(1),
+            64,
+            10_000);
     RedisEngine dying = node(new Recorder(), shortPresence);
     RedisEngine living = node(new Recorder(), shortPresence);
     ClientInfo ghost = new ClientInfo("ghost", "c-ghost", "node-dead");
