@@ -7,8 +7,9 @@ import herald.channel.StreamPosition;
 import herald.protocol.CloseCode;
 
 /**
- * What a transport does with the events of one connection. Implementations queue to the
- * connection's {@link OutboundQueue}; they are called from any thread and must not block.
+ * What a transport does with the events of one connection. Implementations queue to a bounded
+ * outbound queue of the connection (SSE: an {@link OutboundQueue}; WebSocket: a queue drained
+ * straight into its Netty channel); they are called from any thread and must not block.
  */
 public interface Connection {
 

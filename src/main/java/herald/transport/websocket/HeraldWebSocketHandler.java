@@ -34,9 +34,10 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * {@code GET /ws}: one WebSocket connection from handshake to close.
  *
- * <p>Inbound frames are decoded and dispatched one at a time, in order; outbound frames come from
- * the connection's bounded queue, encoded by the negotiated codec (publications once per codec, the
- * same bytes for every subscriber), merged with pings and the connection's deadlines.
+ * <p>Inbound frames are decoded and dispatched one at a time, in order; outbound frames, pings
+ * included, go through the connection's {@link ChannelWriter} straight to its Netty channel,
+ * encoded by the negotiated codec (publications once per codec, the same bytes for every
+ * subscriber).
  */
 final class HeraldWebSocketHandler implements WebSocketHandler {
 
