@@ -1,5 +1,7 @@
 package herald.transport.websocket;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
 import herald.protocol.FrameCodec;
 import herald.protocol.ServerFrame;
 import io.netty.buffer.Unpooled;
@@ -9,6 +11,7 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -44,6 +47,7 @@ final class ChannelWriter implements Runnable {
   private final Channel channel;
   private final FrameCodec codec;
   private final int capacity;
+  private final Duration finishGrace;
   private final Queue<Object> pending = Queues.unboundedMultiproducer().get();
   private final AtomicInteger queued = new AtomicInteger();
   private final Sinks.Empty<Void> written = Sinks.empty();
@@ -51,10 +55,15 @@ final class ChannelWriter implements Runnable {
   private volatile boolean discarding;
   private boolean done;
 
-  ChannelWriter(Channel channel, FrameCodec codec, int capacity) {
+  /**
+   * @param finishGrace how long the frames up to the one given to {@link #finish} may take to go
+   *     out before the channel is closed with them
+   */
+  ChannelWriter(Channel channel, FrameCodec codec, int capacity, Duration finishGrace) {
     this.channel = channel;
     this.codec = codec;
     this.capacity = capacity;
+    this.finishGrace = finishGrace;
   }
 
   /**
@@ -82,11 +91,22 @@ final class ChannelWriter implements Runnable {
 
   /**
    * Queues {@code last} even when the queue is full; once it is written, {@link #written()}
-   * completes and nothing after it is written.
+   * completes and nothing after it is written. A client that does not read that far within the
+   * finish grace has its channel closed, with what is left: otherwise it could hold the connection
+   * (and what is buffered for it) for as long as it kept its socket open without reading.
    */
   void finish(ServerFrame last) {
     pending.offer(new Last(last));
     drainLater();
+    channel.eventLoop().schedule(this::dropIfUnfinished, finishGrace.toMillis(), MILLISECONDS);
+  }
+
+  private void dropIfUnfinished() {
+    if (!done) {
+      pending.clear();
+      end();
+      channel.close();
+    }
   }
 
   /** Drops what is queued and writes nothing more; {@link #written()} completes. */

@@ -46,6 +46,12 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   /** How long a slow consumer's close frame may wait behind its backlog before the socket drops. */
   static final Duration SLOW_CONSUMER_CLOSE_GRACE = Duration.ofSeconds(2);
 
+  /**
+   * How long the frames before a polite close (disconnect push, then close frame) may take to reach
+   * a client before its connection is dropped: a backlog read at any sensible speed is out by then.
+   */
+  static final Duration LAST_FRAMES_GRACE = Duration.ofSeconds(10);
+
   private final Map<String, FrameCodec> codecs;
   private final FrameCodec defaultCodec;
   private final ClientSessions sessions;
@@ -120,7 +126,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   private Mono<Void> open(WebSocketSession session, Credentials credentials, boolean connected) {
     FrameCodec codec = codecFor(session);
     Connection netty = ConnectionExposingUpgradeStrategy.connection(session);
-    ChannelWriter writer = new ChannelWriter(netty.channel(), codec, limits.outboundQueue());
+    ChannelWriter writer =
+        new ChannelWriter(netty.channel(), codec, limits.outboundQueue(), LAST_FRAMES_GRACE);
     netty.addHandlerLast(WritabilityRelay.NAME, new WritabilityRelay(writer));
     Liveness liveness = new Liveness(clock);
     WebSocketConnection connection = new WebSocketConnection(writer, liveness);

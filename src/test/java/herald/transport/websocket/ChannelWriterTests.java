@@ -8,13 +8,16 @@ import herald.protocol.Push;
 import herald.protocol.Reply;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -23,10 +26,12 @@ import org.junit.jupiter.api.Test;
 class ChannelWriterTests {
 
   private static final int CAPACITY = 3;
+  private static final Duration GRACE = Duration.ofSeconds(10);
 
-  private final FlushCounter flushes = new FlushCounter();
+  private final FlushCounter flushes = new FlushCounter(true);
   private final EmbeddedChannel channel = new EmbeddedChannel(flushes);
-  private final ChannelWriter writer = new ChannelWriter(channel, new JsonFrameCodec(), CAPACITY);
+  private final ChannelWriter writer =
+      new ChannelWriter(channel, new JsonFrameCodec(), CAPACITY, GRACE);
 
   @AfterEach
   void close() {
@@ -103,6 +108,46 @@ class ChannelWriterTests {
     assertThat(done).isTrue();
   }
 
+  @Test
+  void aClientThatDoesNotReadUpToTheLastFrameIsDroppedAfterTheGrace() {
+    FlushCounter stuck = new FlushCounter(false);
+    EmbeddedChannel unread = new EmbeddedChannel(stuck);
+    unread.freezeTime();
+    // Everything written stays in the channel's buffer (nothing is flushed to the peer), so one
+    // frame puts it over the high water mark: the channel is not writable, as for a client that
+    // stopped reading.
+    unread.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1, 2));
+    ChannelWriter writer = new ChannelWriter(unread, new JsonFrameCodec(), CAPACITY, GRACE);
+    AtomicBoolean done = new AtomicBoolean();
+    writer.written().subscribe(null, null, () -> done.set(true));
+    writer.offer(reply(1));
+    writer.finish(new Push.Disconnect(CloseCode.GOING_AWAY, "bye"));
+    unread.runPendingTasks();
+    assertThat(unread.isWritable()).isFalse();
+    assertThat(done).as("the disconnect push is still waiting").isFalse();
+
+    unread.advanceTimeBy(GRACE.toMillis() - 1, TimeUnit.MILLISECONDS);
+    unread.runScheduledPendingTasks();
+    assertThat(unread.isOpen()).as("open until the grace is over").isTrue();
+
+    unread.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+    unread.runScheduledPendingTasks();
+    assertThat(unread.isOpen()).as("dropped after the grace").isFalse();
+    assertThat(done).isTrue();
+    unread.finishAndReleaseAll();
+  }
+
+  @Test
+  void aCloseThatGoesOutInTimeIsNotDropped() {
+    writer.finish(new Push.Disconnect(CloseCode.GOING_AWAY, "bye"));
+    channel.runPendingTasks();
+    channel.advanceTimeBy(GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    channel.runScheduledPendingTasks();
+
+    assertThat(written()).hasSize(1);
+    assertThat(channel.isOpen()).as("closing is the close frame's job, not the grace's").isTrue();
+  }
+
   private static Reply reply(long id) {
     return Reply.ok(id, new Reply.Empty());
   }
@@ -121,14 +166,21 @@ class ChannelWriterTests {
     return frames;
   }
 
-  /** Counts flushes on their way to the socket. */
+  /** Counts flushes on their way to the socket; or swallows them, as a peer that never reads. */
   private static final class FlushCounter extends ChannelOutboundHandlerAdapter {
+    private final boolean passOn;
     int count;
+
+    FlushCounter(boolean passOn) {
+      this.passOn = passOn;
+    }
 
     @Override
     public void flush(ChannelHandlerContext ctx) {
       count++;
-      ctx.flush();
+      if (passOn) {
+        ctx.flush();
+      }
     }
   }
 }
