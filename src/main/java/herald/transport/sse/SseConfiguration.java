@@ -2,6 +2,7 @@ package herald.transport.sse;
 
 import herald.config.LimitProperties;
 import herald.connection.ClientSessions;
+import herald.connection.Heartbeat;
 import herald.security.ChannelPermissions;
 import herald.security.TokenVerifier;
 import org.springframework.context.annotation.Bean;
@@ -16,9 +17,9 @@ import tools.jackson.databind.json.JsonMapper;
 @Configuration(proxyBeanMethods = false)
 class SseConfiguration {
 
-  @Bean(destroyMethod = "dispose")
-  SseHeartbeat sseHeartbeat(SseProperties properties) {
-    return new SseHeartbeat(properties.heartbeat(), Schedulers.parallel());
+  @Bean
+  Heartbeat<SseConnection> sseHeartbeat(SseProperties properties) {
+    return new Heartbeat<>(properties.heartbeat(), Schedulers.parallel(), SseConnection::ping);
   }
 
   @Bean
@@ -29,7 +30,7 @@ class SseConfiguration {
       JsonMapper json,
       LimitProperties limits,
       SseProperties properties,
-      SseHeartbeat heartbeat) {
+      Heartbeat<SseConnection> heartbeat) {
     SseHandler handler =
         new SseHandler(
             sessions,

@@ -5,6 +5,7 @@ import herald.channel.StreamPosition;
 import herald.config.LimitProperties;
 import herald.connection.ClientSession;
 import herald.connection.ClientSessions;
+import herald.connection.Heartbeat;
 import herald.protocol.CloseCode;
 import herald.protocol.ErrorCode;
 import herald.protocol.HeraldException;
@@ -57,7 +58,7 @@ final class SseHandler {
   private final LimitProperties limits;
   private final SseProperties properties;
   private final Scheduler timers;
-  private final SseHeartbeat heartbeat;
+  private final Heartbeat<SseConnection> heartbeat;
   private final NettyDataBufferFactory buffers =
       new NettyDataBufferFactory(ByteBufAllocator.DEFAULT);
 
@@ -69,7 +70,7 @@ final class SseHandler {
       LimitProperties limits,
       SseProperties properties,
       Scheduler timers,
-      SseHeartbeat heartbeat) {
+      Heartbeat<SseConnection> heartbeat) {
     this.sessions = sessions;
     this.permissions = permissions;
     this.tokens = tokens;
@@ -137,7 +138,7 @@ final class SseHandler {
             .onErrorResume(error -> failed(client, connection, error))
             .then();
 
-    // Heartbeats come through the queue from the node's one SseHeartbeat timer.
+    // Heartbeats come through the queue from the node's one SSE heartbeat timer.
     Flux<DataBuffer> deadlines =
         Mono.when(
                 client

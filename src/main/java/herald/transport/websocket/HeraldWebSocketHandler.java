@@ -3,6 +3,7 @@ package herald.transport.websocket;
 import herald.config.LimitProperties;
 import herald.connection.ClientSession;
 import herald.connection.ClientSessions;
+import herald.connection.Heartbeat;
 import herald.protocol.CloseCode;
 import herald.protocol.Command;
 import herald.protocol.FrameCodec;
@@ -61,7 +62,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   private final WebSocketProperties properties;
   private final Clock clock;
   private final Scheduler timers;
-  private final WebSocketHeartbeat heartbeat;
+  private final Heartbeat<WebSocketConnection> heartbeat;
   private final RateLimits rateLimits;
 
   HeraldWebSocketHandler(
@@ -73,7 +74,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
       WebSocketProperties properties,
       Clock clock,
       Scheduler timers,
-      WebSocketHeartbeat heartbeat,
+      Heartbeat<WebSocketConnection> heartbeat,
       RateLimits rateLimits) {
     this.codecs =
         codecs.stream().collect(Collectors.toMap(FrameCodec::subprotocol, Function.identity()));
@@ -221,9 +222,9 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   }
 
   /**
-   * The timers of a connection besides pings ({@link WebSocketHeartbeat}): the connect deadline,
-   * for connections that opened without a token, and token expiry. Completes when the connection
-   * ends.
+   * The timers of a connection besides pings (the node's one WebSocket {@link Heartbeat}): the
+   * connect deadline, for connections that opened without a token, and token expiry. Completes when
+   * the connection ends.
    */
   private Mono<Void> deadlines(
       ClientSession client, WebSocketConnection connection, CommandDispatcher dispatcher) {

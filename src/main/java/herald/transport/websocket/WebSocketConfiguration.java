@@ -2,12 +2,14 @@ package herald.transport.websocket;
 
 import herald.config.LimitProperties;
 import herald.connection.ClientSessions;
+import herald.connection.Heartbeat;
 import herald.protocol.FrameCodec;
 import herald.protocol.JsonFrameCodec;
 import herald.protocol.MsgpackFrameCodec;
 import herald.ratelimit.RateLimits;
 import herald.security.TokenVerifier;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.springframework.context.annotation.Bean;
@@ -47,7 +49,7 @@ class WebSocketConfiguration {
       WebSocketProperties properties,
       Clock clock,
       RateLimits rateLimits,
-      WebSocketHeartbeat heartbeat) {
+      Heartbeat<WebSocketConnection> heartbeat) {
     List<FrameCodec> ordered =
         codecs.stream()
             .sorted(
@@ -69,9 +71,12 @@ class WebSocketConfiguration {
   }
 
   @Bean
-  WebSocketHeartbeat webSocketHeartbeat(WebSocketProperties properties) {
-    return new WebSocketHeartbeat(
-        properties.pingInterval(), properties.pingTimeout(), Schedulers.parallel());
+  Heartbeat<WebSocketConnection> webSocketHeartbeat(WebSocketProperties properties) {
+    Duration timeout = properties.pingTimeout();
+    return new Heartbeat<>(
+        properties.pingInterval(),
+        Schedulers.parallel(),
+        connection -> connection.heartbeat(timeout));
   }
 
   @Bean

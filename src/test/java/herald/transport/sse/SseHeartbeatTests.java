@@ -2,6 +2,7 @@ package herald.transport.sse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import herald.connection.Heartbeat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,11 +13,12 @@ import reactor.test.scheduler.VirtualTimeScheduler;
 class SseHeartbeatTests {
 
   private final VirtualTimeScheduler time = VirtualTimeScheduler.create();
-  private final SseHeartbeat heartbeat = new SseHeartbeat(Duration.ofSeconds(15), time);
+  private final Heartbeat<SseConnection> heartbeat =
+      new Heartbeat<>(Duration.ofSeconds(15), time, SseConnection::ping);
 
   @AfterEach
   void stop() {
-    heartbeat.dispose();
+    heartbeat.close();
     time.dispose();
   }
 
