@@ -40,13 +40,7 @@ start_node() { # name port [args...]
   java -Xmx512m -jar target/herald.jar --server.port="$port" --herald.node.name="$name" \
     "${NODE_OPTS[@]}" "$@" > "$OUT/node-$name.log" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 1 240); do
-    curl -sf "http://127.0.0.1:$port/actuator/health/readiness" > /dev/null && return
-    kill -0 "${PIDS[-1]}" 2> /dev/null || break
-    sleep 0.5
-  done
-  echo "node $name on port $port did not start; see $OUT/node-$name.log" >&2
-  exit 1
+  wait_ready "$name" "$port"
 }
 PORT_A=$(free_port); start_node a "$PORT_A" --herald.redis.url="redis://127.0.0.1:$REDIS_PORT"
 PID_A=${PIDS[-1]}

@@ -22,6 +22,19 @@ free_port() {
   done
 }
 
+# Waits until the node just started (the last PID in PIDS) named $1 answers ready on port $2; exits
+# the script, pointing at its log, if it dies or is not ready within 2 minutes.
+wait_ready() {
+  local name=$1 port=$2
+  for _ in $(seq 1 240); do
+    curl -sf "http://127.0.0.1:$port/actuator/health/readiness" > /dev/null && return
+    kill -0 "${PIDS[-1]}" 2> /dev/null || break
+    sleep 0.5
+  done
+  echo "node $name on port $port did not start; see $OUT/node-$name.log" >&2
+  exit 1
+}
+
 # The redis-server on PATH, else the Linux binary that the embedded-redis test dependency ships.
 if command -v redis-server > /dev/null; then
   REDIS_BIN=$(command -v redis-server)
