@@ -25,6 +25,7 @@ public final class RateLimits {
   private final RateLimiterConfig connectionsPerIp;
   private final RateLimiter apiPublishes;
   private final Cache<String, RateLimiter> ipLimiters;
+  private final Cache<String, RateLimiter> commandLimiters;
 
   public RateLimits(RateLimitProperties properties) {
     this.properties = properties;
@@ -35,6 +36,11 @@ public final class RateLimits {
         Caffeine.newBuilder()
             .maximumSize(properties.trackedIps())
             .expireAfterAccess(window(properties.connectionsPerIp()).multipliedBy(2))
+            .build();
+    this.commandLimiters =
+        Caffeine.newBuilder()
+            .maximumSize(properties.trackedIps())
+            .expireAfterAccess(window(properties.inboundFrames()).multipliedBy(2))
             .build();
   }
 
@@ -76,6 +82,24 @@ public final class RateLimits {
     RateLimiter limiter = ipLimiters.get(clientIp, ip -> RateLimiter.of("ip", connectionsPerIp));
     if (!limiter.acquirePermission()) {
       throw new RateLimitedException("too many new connections", retryAfter(limiter));
+    }
+  }
+
+  /**
+   * Takes a permit for one command sent over HTTP ({@code POST /sse/commands}), at the rate a
+   * WebSocket connection may send frames, per {@code sender} (a user, or the address of a client
+   * without a token). Limiters sit in a bounded cache, like the per-IP ones.
+   *
+   * @throws RateLimitedException when the sender sends too fast
+   */
+  public void acquireCommand(String sender) {
+    if (!properties.enabled()) {
+      return;
+    }
+    RateLimiter limiter =
+        commandLimiters.get(sender, key -> RateLimiter.of("commands", inboundFrames));
+    if (!limiter.acquirePermission()) {
+      throw new RateLimitedException("too many commands", retryAfter(limiter));
     }
   }
 

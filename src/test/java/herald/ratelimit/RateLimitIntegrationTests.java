@@ -155,4 +155,28 @@ class RateLimitIntegrationTests {
     assertThat(accepted).isGreaterThanOrEqualTo(5);
     assertThat(refused).isPositive();
   }
+
+  @Test
+  void commandsOverHttpAreLimitedPerUserLikeWebSocketFrames() {
+    String token = TestTokens.user("http-sender").token();
+    String calm = TestTokens.user("http-calm").token();
+    List<Integer> statuses = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      statuses.add(postPing(token).returnResult(byte[].class).getStatus().value());
+    }
+
+    assertThat(statuses).as("burst of 5, then refused").startsWith(200, 200, 200, 200, 200);
+    assertThat(statuses.get(5)).isEqualTo(429);
+    postPing(token).expectStatus().isEqualTo(429).expectHeader().exists(HttpHeaders.RETRY_AFTER);
+    postPing(calm).expectStatus().isOk();
+  }
+
+  private WebTestClient.ResponseSpec postPing(String token) {
+    return web.post()
+        .uri("/sse/commands")
+        .header(HttpHeaders.AUTHORIZATION, "Bearer " + token)
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue("{\"id\":1,\"op\":\"ping\"}")
+        .exchange();
+  }
 }

@@ -3,8 +3,12 @@ package herald.transport.sse;
 import herald.config.LimitProperties;
 import herald.connection.ClientSessions;
 import herald.connection.Heartbeat;
+import herald.engine.Engine;
+import herald.protocol.JsonFrameCodec;
+import herald.ratelimit.RateLimits;
 import herald.security.ChannelPermissions;
 import herald.security.TokenVerifier;
+import herald.web.ClientAddress;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.reactive.function.server.RouterFunction;
@@ -13,7 +17,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Routes {@code GET /sse}. */
+/** Routes {@code GET /sse} and {@code POST /sse/commands}. */
 @Configuration(proxyBeanMethods = false)
 class SseConfiguration {
 
@@ -30,7 +34,11 @@ class SseConfiguration {
       JsonMapper json,
       LimitProperties limits,
       SseProperties properties,
-      Heartbeat<SseConnection> heartbeat) {
+      Heartbeat<SseConnection> heartbeat,
+      JsonFrameCodec codec,
+      Engine engine,
+      RateLimits rateLimits,
+      ClientAddress addresses) {
     SseHandler handler =
         new SseHandler(
             sessions,
@@ -41,6 +49,12 @@ class SseConfiguration {
             properties,
             Schedulers.parallel(),
             heartbeat);
-    return RouterFunctions.route().GET("/sse", handler::stream).build();
+    SseCommandHandler commands =
+        new SseCommandHandler(
+            codec, tokens, permissions, engine, rateLimits, addresses, json, limits);
+    return RouterFunctions.route()
+        .GET("/sse", handler::stream)
+        .POST("/sse/commands", commands::command)
+        .build();
   }
 }

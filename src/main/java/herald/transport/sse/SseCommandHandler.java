@@ -1,0 +1,162 @@
+package herald.transport.sse;
+
+import herald.config.LimitProperties;
+import herald.engine.Engine;
+import herald.engine.HistoryPage;
+import herald.engine.HistoryQuery;
+import herald.protocol.Command;
+import herald.protocol.HeraldException;
+import herald.protocol.JsonFrameCodec;
+import herald.protocol.Reply;
+import herald.ratelimit.RateLimits;
+import herald.security.BearerTokens;
+import herald.security.ChannelPermissions;
+import herald.security.Credentials;
+import herald.security.TokenVerifier;
+import herald.web.ClientAddress;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.BodyExtractors;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code POST /sse/commands}: the way up for clients that read their channels over SSE because
+ * WebSocket cannot connect (the browser client's fallback, README "Client").
+ *
+ * <p>One request frame of the WebSocket protocol in ({@code publish}, {@code history}, {@code
+ * presence}, {@code ping}), its reply out, with the permissions of the request's token. Nothing is
+ * kept between requests, so any node answers and no sticky session is needed. What changes a
+ * connection's channels ({@code subscribe}, {@code unsubscribe}) is not here: the client reopens
+ * its stream with the new channel list and its cursor, which resumes every channel where it was.
+ */
+final class SseCommandHandler {
+
+  /** Room for a request's own fields around the largest {@code data} a client may publish. */
+  private static final int FRAME_OVERHEAD = 4096;
+
+  private final JsonFrameCodec codec;
+  private final TokenVerifier tokens;
+  private final ChannelPermissions permissions;
+  private final Engine engine;
+  private final RateLimits rateLimits;
+  private final ClientAddress addresses;
+  private final JsonMapper json;
+  private final long maxMessageSize;
+
+  SseCommandHandler(
+      JsonFrameCodec codec,
+      TokenVerifier tokens,
+      ChannelPermissions permissions,
+      Engine engine,
+      RateLimits rateLimits,
+      ClientAddress addresses,
+      JsonMapper json,
+      LimitProperties limits) {
+    this.codec = codec;
+    this.tokens = tokens;
+    this.permissions = permissions;
+    this.engine = engine;
+    this.rateLimits = rateLimits;
+    this.addresses = addresses;
+    this.json = json;
+    this.maxMessageSize = limits.maxMessageSize().toBytes();
+  }
+
+  Mono<ServerResponse> command(ServerRequest request) {
+    return credentials(request)
+        .flatMap(
+            credentials -> {
+              rateLimits.acquireCommand(
+                  credentials.provisional()
+                      ? "ip:" + addresses.of(request.exchange().getRequest())
+                      : "user:" + credentials.user());
+              return frame(request).flatMap(bytes -> run(credentials, codec.decode(bytes)));
+            })
+        .flatMap(
+            reply ->
+                ServerResponse.ok()
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .header("Cache-Control", "no-store")
+                    .bodyValue(codec.encode(reply)));
+  }
+
+  /** The token's credentials, or those of a client without one (as for {@code GET /sse}). */
+  private Mono<Credentials> credentials(ServerRequest request) {
+    String token = BearerTokens.of(request.exchange().getRequest());
+    if (token != null) {
+      return tokens.verify(token);
+    }
+    return Mono.just(
+        tokens.secure() ? Credentials.anonymousUser() : Credentials.insecureDevelopment());
+  }
+
+  /** The request body, refused with 413 past the size of the largest allowed frame. */
+  private Mono<byte[]> frame(ServerRequest request) {
+    int max = (int) Math.min(Integer.MAX_VALUE - FRAME_OVERHEAD, maxMessageSize) + FRAME_OVERHEAD;
+    return DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), max)
+        .onErrorMap(
+            DataBufferLimitException.class,
+            e -> HeraldException.tooLarge("request is larger than " + max + " bytes"))
+        .map(SseCommandHandler::bytes)
+        .switchIfEmpty(Mono.error(HeraldException.badRequest("send one command as JSON")));
+  }
+
+  private static byte[] bytes(DataBuffer buffer) {
+    try {
+      byte[] bytes = new byte[buffer.readableByteCount()];
+      buffer.read(bytes);
+      return bytes;
+    } finally {
+      DataBufferUtils.release(buffer);
+    }
+  }
+
+  private Mono<Reply> run(Credentials credentials, Command command) {
+    if (command instanceof Command.Invalid invalid) {
+      return Mono.error(new HeraldException(invalid.code(), invalid.message()));
+    }
+    if (command instanceof Command.Publish publish) {
+      return publish(credentials, publish);
+    }
+    if (command instanceof Command.History history) {
+      permissions.checkSubscribe(credentials, history.channel());
+      int limit = history.limit() == null ? HistoryQuery.ALL : history.limit();
+      return engine
+          .history(history.channel(), new HistoryQuery(history.since(), limit))
+          .map(page -> Reply.ok(history.id(), historyResult(page)));
+    }
+    if (command instanceof Command.Presence presence) {
+      permissions.checkSubscribe(credentials, presence.channel());
+      return engine
+          .presence(presence.channel())
+          .map(clients -> Reply.ok(presence.id(), new Reply.PresenceResult(clients)));
+    }
+    if (command instanceof Command.Ping ping) {
+      return Mono.just(Reply.ok(ping.id(), new Reply.Empty()));
+    }
+    return Mono.error(
+        HeraldException.badRequest(
+            "this op is not sent over HTTP: the SSE stream's channel parameters subscribe, and"
+                + " its token authenticates"));
+  }
+
+  private Mono<Reply> publish(Credentials credentials, Command.Publish publish) {
+    if (json.writeValueAsBytes(publish.data()).length > maxMessageSize) {
+      throw HeraldException.tooLarge("data is larger than " + maxMessageSize + " bytes");
+    }
+    permissions.checkPublish(credentials, publish.channel());
+    return engine
+        .publish(publish.channel(), publish.data(), credentials.user())
+        .map(publication -> Reply.ok(publish.id(), new Reply.Published(publication.offset())));
+  }
+
+  private static Reply.HistoryResult historyResult(HistoryPage page) {
+    return new Reply.HistoryResult(
+        page.publications(), page.latest().offset(), page.latest().epoch(), page.recovered());
+  }
+}
