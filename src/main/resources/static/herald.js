@@ -85,13 +85,18 @@ class Subscription {
     return this.epoch && this.offset != null ? { offset: this.offset, epoch: this.epoch } : undefined;
   }
 
-  /** Subscribed at `position`; `lost` says the server could not replay from where we were. */
+  /**
+   * Subscribed; the channel is at `position`. When we resumed within the same epoch, our own
+   * position stays: the server replays what came after it. `lost` says it could not.
+   */
   _subscribed(position, lost) {
     if (lost) {
       this._call('onReset', { channel: this.channel, offset: position.offset, epoch: position.epoch });
     }
-    this.offset = position.offset;
-    this.epoch = position.epoch;
+    if (lost || this.offset == null || this.epoch !== position.epoch) {
+      this.offset = position.offset;
+      this.epoch = position.epoch;
+    }
     this.state = 'subscribed';
     this._resolve(this);
     const early = this._early;
@@ -429,8 +434,11 @@ class SseTransport {
     const positions = decodeCursor(cursor);
     for (const sub of this._pendingSubs ?? []) {
       const position = positions.get(sub.channel);
-      // A lost position was announced by a reset event just before: no second onReset here.
-      if (sub.state === 'subscribing' && position) sub._subscribed(position, false);
+      // A lost position is announced by a reset event before this block, which moves the
+      // subscription to the new epoch; an epoch change without one is reported here.
+      if (sub.state === 'subscribing' && position) {
+        sub._subscribed(position, sub.epoch !== null && sub.epoch !== position.epoch);
+      }
     }
     this._pendingSubs = null;
   }
@@ -473,7 +481,17 @@ export class Herald {
     this.state = 'disconnected';
     this.transport = null;
     this.client = null;
-    if (this._options.autoConnect) queueMicrotask(() => this.state === 'disconnected' && this.connect());
+    this._stopError = null;
+    if (this._options.autoConnect) {
+      // Connecting from now, so that requests made right away wait; listeners added after the
+      // constructor still see the first 'state' event.
+      this.state = 'connecting';
+      queueMicrotask(() => {
+        if (this._stopped || this._active) return;
+        this._emit('state', 'connecting');
+        this._open();
+      });
+    }
   }
 
   /** Listens to 'state', 'connected', 'disconnected', 'publication', 'subscribe', 'error'. */
@@ -486,17 +504,19 @@ export class Herald {
   connect() {
     if (this.state !== 'disconnected') return;
     this._stopped = false;
+    this._stopError = null;
     this._setState('connecting');
     this._open();
   }
 
   close() {
     this._stopped = true;
+    this._stopError = new HeraldError(503, 'client closed');
     clearTimeout(this._retryTimer);
     clearTimeout(this._refreshTimer);
     this._active?.close();
     this._active = null;
-    this._rejectWaiters(new HeraldError(503, 'client closed'));
+    this._rejectWaiters(this._stopError);
     this._setState('disconnected');
   }
 
@@ -543,7 +563,9 @@ export class Herald {
 
   _whenConnected() {
     if (this.state === 'connected') return Promise.resolve();
-    if (this._stopped || this.state === 'disconnected') return Promise.reject(new HeraldError(503, 'not connected'));
+    if (this._stopped || this.state === 'disconnected') {
+      return Promise.reject(this._stopError ?? new HeraldError(503, 'not connected: call connect()'));
+    }
     return new Promise((resolve, reject) => {
       const waiter = { resolve, reject };
       waiter.timer = setTimeout(() => {
@@ -618,9 +640,7 @@ export class Herald {
     }
     this._emit('disconnected', { code, reason, reconnect });
     if (!reconnect || code === FORBIDDEN) {
-      this._stopped = true;
-      this._rejectWaiters(new HeraldError(code, reason || 'disconnected by the server'));
-      this._setState('disconnected');
+      this._stop(new HeraldError(code, reason || 'disconnected by the server'));
       return;
     }
     this._setState('connecting');
@@ -633,15 +653,21 @@ export class Herald {
       this._token = null; // fetch a fresh one before reconnecting
       this._retry(this._attempt++);
     } else if (code === UNAUTHORIZED) {
-      this._stopped = true;
-      this._rejectWaiters(new HeraldError(401, reason || 'unauthorized'));
-      this._setState('disconnected');
+      this._stop(new HeraldError(UNAUTHORIZED, reason || 'unauthorized: give a token or getToken'));
     } else if (SLOW_DOWN.has(code)) {
       this._attempt = Math.max(this._attempt, 3);
       this._retry(this._attempt++);
     } else {
       this._retry(this._attempt++);
     }
+  }
+
+  /** Gives up: the server said not to come back, or nothing can make the next attempt succeed. */
+  _stop(error) {
+    this._stopped = true;
+    this._stopError = error;
+    this._rejectWaiters(error);
+    this._setState('disconnected');
   }
 
   _retry(attempt) {
