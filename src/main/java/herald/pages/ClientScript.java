@@ -1,0 +1,63 @@
+package herald.pages;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import org.springframework.core.io.Resource;
+import org.springframework.http.CacheControl;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+
+/**
+ * {@code GET /herald.js}: the client library, read once at start-up, with a strong ETag of its
+ * content. Browsers revalidate on every load ({@code no-cache}) and get 304 while the file is the
+ * same, so a new version reaches every page at its next load and an unchanged one costs no bytes.
+ */
+final class ClientScript {
+
+  static final MediaType JAVASCRIPT = MediaType.parseMediaType("text/javascript;charset=UTF-8");
+
+  private final byte[] content;
+  private final String etag;
+
+  private ClientScript(byte[] content) {
+    this.content = content;
+    this.etag = "\"" + sha256(content).substring(0, 32) + "\"";
+  }
+
+  static ClientScript load(Resource resource) {
+    try (InputStream in = resource.getInputStream()) {
+      return new ClientScript(in.readAllBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + resource, e);
+    }
+  }
+
+  String etag() {
+    return etag;
+  }
+
+  Mono<ServerResponse> serve(ServerRequest request) {
+    if (request.exchange().checkNotModified(etag)) {
+      return ServerResponse.status(304).eTag(etag).cacheControl(CacheControl.noCache()).build();
+    }
+    return ServerResponse.ok()
+        .contentType(JAVASCRIPT)
+        .eTag(etag)
+        .cacheControl(CacheControl.noCache())
+        .bodyValue(content);
+  }
+
+  private static String sha256(byte[] content) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+}
