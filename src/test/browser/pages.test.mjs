@@ -265,3 +265,30 @@ test('on a node that verifies tokens the demo page asks for one, and works once 
   await p.screenshot({ path: `${SCREENSHOTS}/secured-works.png` });
   await kill(node);
 });
+
+test('the console signs in with the API key and shows a publication made through the API', async () => {
+  const port = await freePort();
+  const node = await developmentNode(port);
+  const p = await page(`http://127.0.0.1:${port}/console`);
+  await p.fill('#key', 'wrong-key');
+  await p.press('#key', 'Enter');
+  await p.waitForFunction(() => document.getElementById('login-error').textContent.includes('refused'), null, { timeout: 10_000 });
+
+  await p.fill('#key', API_KEY);
+  await p.press('#key', 'Enter');
+  await p.waitForFunction(() => Number(document.getElementById('t-nodes').textContent) === 1, null, { timeout: 20_000 });
+  assert.ok(!p.url().includes(API_KEY), 'the key never goes into the URL');
+  await p.fill('#watch', 'news:console');
+  await p.press('#watch', 'Enter');
+  await api(port, '/api/v1/publish', { channel: 'news:console', data: { headline: 'seen on the console' } });
+  await p.waitForFunction(() => document.getElementById('recent').textContent.includes('seen on the console'),
+    null, { timeout: 20_000 });
+
+  await p.fill('#pub-channel', 'news:console');
+  await p.fill('#pub-data', '{"headline": "published from the console"}');
+  await p.click('#publish-form button');
+  await p.waitForFunction(() => document.getElementById('recent').textContent.includes('published from the console'),
+    null, { timeout: 20_000 });
+  await p.screenshot({ path: `${SCREENSHOTS}/console.png` });
+  await kill(node);
+});

@@ -11,18 +11,22 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Routes {@code /herald.js}, and runs the demo ticker in development mode; the pages themselves are
- * static resources.
+ * Routes {@code /herald.js} and {@code /console}, and runs the demo ticker in development mode; the
+ * pages themselves are static resources.
  */
 @Configuration(proxyBeanMethods = false)
 class PagesConfiguration {
 
   @Bean
   RouterFunction<ServerResponse> clientScriptRoute() {
-    ClientScript script = ClientScript.load(new ClassPathResource("static/herald.js"));
+    ServedFile script =
+        ServedFile.load(new ClassPathResource("static/herald.js"), ServedFile.JAVASCRIPT);
+    ServedFile console =
+        ServedFile.load(new ClassPathResource("static/console.html"), ServedFile.HTML);
     return RouterFunctions.route()
         .GET("/herald.js", script::serve)
         .HEAD("/herald.js", script::serve)
+        .GET("/console", console::serve)
         .build();
   }
 

@@ -14,25 +14,29 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code GET /herald.js}: the client library, read once at start-up, with a strong ETag of its
- * content. Browsers revalidate on every load ({@code no-cache}) and get 304 while the file is the
- * same, so a new version reaches every page at its next load and an unchanged one costs no bytes.
+ * A file of the node's own ({@code /herald.js}, {@code /console}), read once at start-up and served
+ * with a strong ETag of its content. Browsers revalidate on every load ({@code no-cache}) and get
+ * 304 while the file is the same, so a new version reaches every page at its next load and an
+ * unchanged one costs no bytes.
  */
-final class ClientScript {
+final class ServedFile {
 
   static final MediaType JAVASCRIPT = MediaType.parseMediaType("text/javascript;charset=UTF-8");
+  static final MediaType HTML = MediaType.parseMediaType("text/html;charset=UTF-8");
 
   private final byte[] content;
+  private final MediaType type;
   private final String etag;
 
-  private ClientScript(byte[] content) {
+  private ServedFile(byte[] content, MediaType type) {
     this.content = content;
+    this.type = type;
     this.etag = "\"" + sha256(content).substring(0, 32) + "\"";
   }
 
-  static ClientScript load(Resource resource) {
+  static ServedFile load(Resource resource, MediaType type) {
     try (InputStream in = resource.getInputStream()) {
-      return new ClientScript(in.readAllBytes());
+      return new ServedFile(in.readAllBytes(), type);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + resource, e);
     }
@@ -47,7 +51,7 @@ final class ClientScript {
       return ServerResponse.status(304).eTag(etag).cacheControl(CacheControl.noCache()).build();
     }
     return ServerResponse.ok()
-        .contentType(JAVASCRIPT)
+        .contentType(type)
         .eTag(etag)
         .cacheControl(CacheControl.noCache())
         .bodyValue(content);
