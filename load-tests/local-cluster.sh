@@ -95,8 +95,8 @@ JVM_OPTS=(${NODE_OPTS:--Xmx512m})
 NAMES=()
 NODE_PORTS=()
 NODE_PIDS=()
-# One node at a time: JVMs starting at once on a small machine can starve the first Redis
-# handshake past its timeout.
+# All nodes at once (a node that cannot reach Redis yet starts anyway and connects in the
+# background), then wait for each to be ready.
 for n in $(seq 1 "$NODES"); do
   name=$(printf "\\x$(printf %x $((96 + n)))") # a, b, c, ...
   port=$(free_port)
@@ -105,9 +105,11 @@ for n in $(seq 1 "$NODES"); do
     java "${JVM_OPTS[@]}" -jar target/herald.jar --server.address=127.0.0.1 --server.port="$port" \
     --herald.node.name="$name" "${NODE_SETTINGS[@]}" > "$OUT/node-$name.log" 2>&1 &
   PIDS+=($!)
-  echo "starting $name on 127.0.0.1:$port (pid $!)"
-  wait_ready "$name" "$port"
+  echo "starting node $name on 127.0.0.1:$port (pid $!)"
   NAMES+=("$name"); NODE_PORTS+=("$port"); NODE_PIDS+=("${PIDS[-1]}")
+done
+for i in "${!NAMES[@]}"; do
+  wait_ready "${NAMES[$i]}" "${NODE_PORTS[$i]}" "${NODE_PIDS[$i]}"
 done
 start_nginx "$PORT" "${NODE_PORTS[@]}"
 

@@ -5,18 +5,22 @@
 # shellcheck shell=bash
 PIDS=()
 WORK=$(mktemp -d)
-# Stops in reverse order of start (a proxy before its nodes, nodes before Redis), each with SIGTERM;
-# whatever still runs STOP_GRACE seconds later (default 30: a node's drain window plus margin) gets
-# SIGKILL, so the script always ends.
-cleanup() {
-  local i pid deadline
-  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do kill "${PIDS[$i]}" 2>/dev/null || true; done
+# Stops everything with SIGTERM, Redis (the first PID) last so that the nodes stop while it still
+# answers; whatever still runs STOP_GRACE seconds after its SIGTERM (default 30: a node's drain
+# window plus margin) gets SIGKILL, so the script always ends.
+stop_pids() {
+  local pid deadline
+  for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
   deadline=$((SECONDS + ${STOP_GRACE:-30}))
-  for pid in "${PIDS[@]}"; do
+  for pid in "$@"; do
     while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null || true
   done
+}
+cleanup() {
+  [ "${#PIDS[@]}" -gt 1 ] && stop_pids "${PIDS[@]:1}"
+  [ "${#PIDS[@]}" -gt 0 ] && stop_pids "${PIDS[0]}"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -31,14 +35,14 @@ free_port() {
   done
 }
 
-# Waits until the node just started (the last PID in PIDS) named $1 answers ready on port $2; exits
-# the script, pointing at its log, if it dies or is not ready within READY_TIMEOUT seconds (default
-# 120; a JVM starting beside other busy ones on two cores has taken 220 s).
+# Waits until the node named $1 (process $3, default the last PID in PIDS) answers ready on port $2;
+# exits the script, pointing at its log, if it dies or is not ready within READY_TIMEOUT seconds
+# (default 120; a JVM starting beside other busy ones on two cores has taken over 220 s).
 wait_ready() {
-  local name=$1 port=$2 deadline=$((SECONDS + ${READY_TIMEOUT:-120}))
+  local name=$1 port=$2 pid=${3:-${PIDS[-1]}} deadline=$((SECONDS + ${READY_TIMEOUT:-120}))
   while [ "$SECONDS" -lt "$deadline" ]; do
     curl -sf "http://127.0.0.1:$port/actuator/health/readiness" > /dev/null && return
-    kill -0 "${PIDS[-1]}" 2> /dev/null || break
+    kill -0 "$pid" 2> /dev/null || break
     sleep 0.5
   done
   echo "node $name on port $port did not start within ${READY_TIMEOUT:-120} s; see $OUT/node-$name.log" >&2
