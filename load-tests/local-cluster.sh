@@ -152,7 +152,8 @@ while [ "$SECONDS" -lt "$END" ]; do
   for i in "${!NODE_PIDS[@]}"; do
     if [ -z "${ENDED[$i]:-}" ] && ! kill -0 "${NODE_PIDS[$i]}" 2> /dev/null; then
       ENDED[$i]=1
-      echo "$(date +%H:%M:%S) ${NAMES[$i]} (pid ${NODE_PIDS[$i]}) has stopped; see $OUT/node-${NAMES[$i]}.log"
+      echo "$(date +%H:%M:%S) node ${NAMES[$i]} (pid ${NODE_PIDS[$i]}) has stopped: nginx sends its clients" \
+        "to the others; see $OUT/node-${NAMES[$i]}.log"
     fi
   done
   kill -0 "$NGINX_PID" 2> /dev/null || { echo "nginx stopped; see $OUT/nginx-error.log" >&2; exit 1; }
