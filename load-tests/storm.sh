@@ -42,14 +42,16 @@ JVM_OPTS=(${NODE_OPTS:--Xmx1g})
 ARGS=(--herald.limits.max-connections-per-user=1000000 --herald.rate-limits.enabled=false
   --herald.api.key=$API_KEY --herald.namespaces.storm.history-size="$HISTORY"
   --herald.redis.url="redis://127.0.0.1:$REDIS_PORT" --logging.level.root=WARN ${NODE_ARGS:-})
-# One node at a time: JVMs starting at once on two cores can starve the first Redis handshake.
+# One node at a time (PARALLEL_START=1: all at once, then wait for each; a node that cannot reach
+# Redis yet connects in the background, which saves minutes when other work shares the cores):
+# JVMs starting at once on two cores can starve the first Redis handshake.
 start_node() { # name port
   local name=$1 port=$2
   HERALD_AUTH_INSECURE=true HERALD_TRUST_PROXY=${TRUST_PROXY:-false} \
     java "${JVM_OPTS[@]}" -jar target/herald.jar --server.port="$port" --herald.node.name="$name" \
     "${ARGS[@]}" > "$OUT/node-$name.log" 2>&1 &
   PIDS+=($!)
-  wait_ready "$name" "$port"
+  [ "${PARALLEL_START:-0}" = 1 ] || wait_ready "$name" "$port"
 }
 PORT_A=$(free_port); start_node a "$PORT_A"; PID_A=${PIDS[-1]}
 SURVIVOR_PORTS=()
@@ -59,6 +61,12 @@ for n in $(seq 2 "$NODES"); do
   port=$(free_port); start_node "$name" "$port"
   SURVIVOR_PORTS+=("$port"); SURVIVOR_PIDS+=("${PIDS[-1]}")
 done
+if [ "${PARALLEL_START:-0}" = 1 ]; then
+  wait_ready a "$PORT_A" "$PID_A"
+  for i in "${!SURVIVOR_PORTS[@]}"; do
+    wait_ready "$(printf "\\x$(printf %x $((98 + i)))")" "${SURVIVOR_PORTS[$i]}" "${SURVIVOR_PIDS[$i]}"
+  done
+fi
 join() { local IFS=,; echo "$*"; }
 PROXY=()
 if [ "$VIA" = nginx ]; then
