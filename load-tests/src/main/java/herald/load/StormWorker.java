@@ -230,11 +230,15 @@ public final class StormWorker {
               () -> ended(outbound));
     }
 
-    /** A subscribe, with {@code since} once the subscriber has a position to recover from. */
+    /**
+     * A subscribe, with {@code since} once the subscriber has a position to recover from; offset 0
+     * (subscribed before the first publication) is one: without it, the resubscribe would start
+     * after whatever was published while it was away.
+     */
     String subscribeFrame() {
       long last = lastOffset;
       String since =
-          last > 0 && epoch != null
+          last >= 0 && epoch != null
               ? ",\"since\":{\"offset\":" + last + ",\"epoch\":\"" + epoch + "\"}"
               : "";
       return "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"" + channel + "\"" + since + "}";
