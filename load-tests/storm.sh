@@ -14,7 +14,8 @@
 # environment: NODE_OPTS (JVM options of the nodes, default -Xmx1g), NODE_ARGS (extra --key=value
 #   settings of every node), HISTORY (history-size of the
 #   `storm` namespace, default 10000: it must hold every publication of the outage), TIMEOUT (600 s),
-#   VIA (nginx: through a proxy, see above), READY_TIMEOUT (seconds a node may take to start, 120)
+#   VIA (nginx: through a proxy, see above), READY_TIMEOUT (seconds a node may take to start, 120),
+#   PARALLEL_START (1: start the nodes together)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUBS=${1:-2000}
