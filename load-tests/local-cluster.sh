@@ -83,8 +83,8 @@ source load-tests/redis-common.sh
 # shellcheck source=load-tests/nginx-common.sh
 source load-tests/nginx-common.sh
 require_nginx # before the nodes: it may have to be installed
-# Ctrl-C and SIGTERM end the script through its EXIT trap: cleanup (redis-common.sh) stops
-# nginx, the nodes and Redis by PID, newest first, and removes the temporary directory.
+# Ctrl-C and SIGTERM end the script through its EXIT trap: cleanup (redis-common.sh) stops nginx
+# and the nodes by PID, then Redis, and removes the temporary directory.
 trap 'rm -f "$OUT/cluster.env"; cleanup' EXIT
 trap 'echo; echo "stopping (Ctrl-C)"; exit 130' INT
 trap 'echo "stopping (SIGTERM)"; exit 143' TERM
