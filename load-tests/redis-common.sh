@@ -1,13 +1,26 @@
 # Sourced by the load scripts that need Redis: from the repository root, with OUT set. Starts a
 # redis-server (the one on PATH, else the Linux binary that the embedded-redis test dependency ships)
-# on a free loopback port as REDIS_PORT, builds the node's jar and the load tools (CP), and stops
-# every process whose PID is added to PIDS when the script exits.
+# on a free loopback port as REDIS_PORT, builds the node's jar and (unless LOAD_TOOLS=0) the load
+# tools (CP), and stops every process whose PID is added to PIDS when the script exits.
 # shellcheck shell=bash
 PIDS=()
 WORK=$(mktemp -d)
+# Stops everything with SIGTERM, Redis (the first PID) last so that the nodes stop while it still
+# answers; whatever still runs STOP_GRACE seconds after its SIGTERM (default 30: a node's drain
+# window plus margin) gets SIGKILL, so the script always ends.
+stop_pids() {
+  local pid deadline
+  for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
+  deadline=$((SECONDS + ${STOP_GRACE:-30}))
+  for pid in "$@"; do
+    while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null || true
+  done
+}
 cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ "${#PIDS[@]}" -gt 1 ] && stop_pids "${PIDS[@]:1}"
+  [ "${#PIDS[@]}" -gt 0 ] && stop_pids "${PIDS[0]}"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -22,16 +35,17 @@ free_port() {
   done
 }
 
-# Waits until the node just started (the last PID in PIDS) named $1 answers ready on port $2; exits
-# the script, pointing at its log, if it dies or is not ready within 2 minutes.
+# Waits until the node named $1 (process $3, default the last PID in PIDS) answers ready on port $2;
+# exits the script, pointing at its log, if it dies or is not ready within READY_TIMEOUT seconds
+# (default 120; a JVM starting beside other busy ones on two cores has taken over 220 s).
 wait_ready() {
-  local name=$1 port=$2
-  for _ in $(seq 1 240); do
+  local name=$1 port=$2 pid=${3:-${PIDS[-1]}} deadline=$((SECONDS + ${READY_TIMEOUT:-120}))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     curl -sf "http://127.0.0.1:$port/actuator/health/readiness" > /dev/null && return
-    kill -0 "${PIDS[-1]}" 2> /dev/null || break
+    kill -0 "$pid" 2> /dev/null || break
     sleep 0.5
   done
-  echo "node $name on port $port did not start; see $OUT/node-$name.log" >&2
+  echo "node $name on port $port did not start within ${READY_TIMEOUT:-120} s; see $OUT/node-$name.log" >&2
   exit 1
 }
 
@@ -39,15 +53,28 @@ wait_ready() {
 if command -v redis-server > /dev/null; then
   REDIS_BIN=$(command -v redis-server)
 else
-  JAR=$(ls ~/.m2/repository/com/github/codemonstur/embedded-redis/*/embedded-redis-*.jar | sort -V | tail -1)
+  JAR=$(ls ~/.m2/repository/com/github/codemonstur/embedded-redis/*/embedded-redis-*.jar 2> /dev/null | sort -V | tail -1)
+  if [ -z "$JAR" ]; then
+    echo "no redis-server: install one (Debian/Ubuntu: apt-get install redis-server), or run ./mvnw test-compile" >&2
+    echo "once, which fetches the embedded-redis test dependency whose Linux binary is used instead" >&2
+    exit 1
+  fi
   (cd "$WORK" && unzip -q -o "$JAR" 'redis-server-*-linux-amd64')
   REDIS_BIN=$(ls "$WORK"/redis-server-*-linux-amd64 | head -1)
   chmod +x "$REDIS_BIN"
 fi
 
-[ -f target/herald.jar ] || ./mvnw -o -q package -DskipTests
-./mvnw -o -q -f load-tests/pom.xml compile
-CP="load-tests/target/classes:$(./mvnw -o -q -f load-tests/pom.xml dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
+if [ ! -f target/herald.jar ]; then
+  echo "target/herald.jar is missing: building it (./mvnw -q package -DskipTests)" >&2
+  ./mvnw -q package -DskipTests || {
+    echo "could not build target/herald.jar; build it with ./mvnw package -DskipTests" >&2
+    exit 1
+  }
+fi
+if [ "${LOAD_TOOLS:-1}" != 0 ]; then
+  ./mvnw -o -q -f load-tests/pom.xml compile
+  CP="load-tests/target/classes:$(./mvnw -o -q -f load-tests/pom.xml dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
+fi
 
 REDIS_PORT=$(free_port)
 "$REDIS_BIN" --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" \

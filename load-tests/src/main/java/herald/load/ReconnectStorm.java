@@ -6,6 +6,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -29,9 +30,17 @@ import java.util.regex.Pattern;
  * the whole run, and the surviving nodes' peak CPU (from {@code /proc/<pid>/stat} every 250 ms).
  * Prints one JSON line. Loopback only, bounded by {@code maxWait}.
  *
+ * <p>Behind a proxy ({@code connectPort} and {@code reconnectPorts} = the proxy's port) the
+ * subscribers first spread over every node and only node A's reconnect: how many that are is read
+ * from the host's TCP table just before the kill ({@code clientsOnKilledNode}), and "every
+ * subscriber subscribed again" means all {@code subs} subscribed, at least that many of them by a
+ * subscribe answered after the kill.
+ *
  * <p>Arguments {@code key=value}: {@code pidA portA survivorPids=p,p survivorPorts=p,p publishPort}
  * and (defaults) {@code subs=2000 perWorker=7500 rate=20 warmup=10 mark=5 after=10 maxWait=90
- * base=100 cap=5000 concurrency=200 apiKey=bench channel=storm:<random> label=}.
+ * base=100 cap=5000 concurrency=200 apiKey=bench channel=storm:<random> label= connectPort=<portA>
+ * reconnectPorts=<survivorPorts> proxyPids=} ({@code proxyPids}: processes whose peak CPU is
+ * reported too, summed, e.g. the proxy's workers).
  */
 public final class ReconnectStorm {
 
@@ -93,6 +102,12 @@ public final class ReconnectStorm {
     long pidA = Long.parseLong(arg("pidA", null));
     long[] survivorPids =
         Arrays.stream(arg("survivorPids", null).split(",")).mapToLong(Long::parseLong).toArray();
+    long[] proxyPids =
+        Arrays.stream(arg("proxyPids", "").split(","))
+            .filter(p -> !p.isBlank())
+            .mapToLong(Long::parseLong)
+            .toArray();
+    int portA = num("portA", null);
     int workerCount = (subs + perWorker - 1) / perWorker;
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     for (int w = 0; w < workerCount; w++) {
@@ -107,8 +122,8 @@ public final class ReconnectStorm {
                   System.getProperty("java.class.path"),
                   StormWorker.class.getName(),
                   host,
-                  arg("portA", null),
-                  arg("survivorPorts", null),
+                  arg("connectPort", arg("portA", null)),
+                  arg("reconnectPorts", arg("survivorPorts", null)),
                   channel,
                   arg("base", "100"),
                   arg("cap", "5000"))));
@@ -143,7 +158,8 @@ public final class ReconnectStorm {
     publisher.start();
     Thread.sleep(num("warmup", "10") * 1000L);
 
-    // the kill
+    // the kill; behind a proxy only some of the subscribers are on A: count them first
+    int onKilledNode = TcpTable.establishedTo(portA);
     long ackedAtKill = acked.get();
     long killNanos = System.nanoTime();
     new ProcessBuilder("kill", "-KILL", Long.toString(pidA)).inheritIO().start().waitFor();
@@ -155,6 +171,13 @@ public final class ReconnectStorm {
       cpuPrev[i] = NodeProbe.cpuNanos(survivorPids[i]);
     }
     double[] peakCpuPct = new double[survivorPids.length];
+    long proxyCpuPrev = cpuNanos(proxyPids);
+    double peakProxyCpuPct = 0;
+    // resubscribed-since-kill counts of the last second's samples, for the peak rate
+    ArrayDeque<long[]> window = new ArrayDeque<>();
+    double peakResubscribesPerSec = 0;
+    long resubscribed = 0;
+    long ended = 0;
     long prevSample = System.nanoTime();
     long allSubscribedNanos = -1;
     long recoveredNanos = -1;
@@ -170,14 +193,33 @@ public final class ReconnectStorm {
         }
         cpuPrev[i] = cpu;
       }
+      long proxyCpu = cpuNanos(proxyPids);
+      if (recoveredNanos < 0) {
+        peakProxyCpuPct =
+            Math.max(peakProxyCpuPct, (proxyCpu - proxyCpuPrev) * 100.0 / (now - prevSample));
+      }
+      proxyCpuPrev = proxyCpu;
       prevSample = now;
       if (mark < 0 && now >= markNanos) {
         mark = acked.get();
       }
       long[] s = status(mark < 0 ? Long.MAX_VALUE : mark, killNanos);
       minSubscribed = Math.min(minSubscribed, s[0]);
-      // every subscriber was on A, so each must have subscribed again after the kill
-      if (allSubscribedNanos < 0 && s[10] == subs) {
+      resubscribed = s[10];
+      ended = Math.max(ended, s[11]);
+      window.addLast(new long[] {now, resubscribed});
+      while (now - window.peekFirst()[0] > 1_000_000_000L) {
+        window.removeFirst();
+      }
+      long[] first = window.peekFirst();
+      if (now - first[0] >= 900_000_000L) {
+        peakResubscribesPerSec =
+            Math.max(peakResubscribesPerSec, (resubscribed - first[1]) * 1e9 / (now - first[0]));
+      }
+      // every subscriber on A (directly: all of them) must have subscribed again after the kill,
+      // and every other one still be subscribed
+      long expected = Math.min(subs, Math.max(onKilledNode, ended));
+      if (allSubscribedNanos < 0 && s[0] == subs && expected > 0 && resubscribed >= expected) {
         allSubscribedNanos = Math.max(killNanos, s[8]);
       }
       if (mark >= 0 && recoveredNanos < 0 && s[1] == subs) {
@@ -204,7 +246,12 @@ public final class ReconnectStorm {
         .put("opened", opened)
         .put("openFailed", openFailed)
         .put("openSeconds", round(openSeconds))
+        .put("openPerSec", round(opened / Math.max(openSeconds, 1e-9)))
         .put("survivors", survivorPids.length)
+        .put("viaProxy", !arg("connectPort", arg("portA", null)).equals(arg("portA", null)))
+        .put("clientsOnKilledNode", onKilledNode)
+        .put("connectionsEndedByKill", ended)
+        .put("resubscribedAfterKill", resubscribed)
         .put("rate", num("rate", "20"))
         .put("published", published.get())
         .put("publishErrors", publishErrors.get())
@@ -218,6 +265,12 @@ public final class ReconnectStorm {
         .put(
             "recoveredToMarkSeconds",
             recoveredNanos < 0 ? -1 : round((recoveredNanos - killNanos) / 1e9))
+        .put(
+            "resubscribesPerSecMean",
+            allSubscribedNanos <= killNanos
+                ? -1
+                : round(resubscribed * 1e9 / (allSubscribedNanos - killNanos)))
+        .put("resubscribesPerSecPeak", round(peakResubscribesPerSec))
         .put("subscribedAtEnd", s[0])
         .put("subscribersWithEverything", s[1])
         .put("lost", s[2] + s[5])
@@ -231,7 +284,18 @@ public final class ReconnectStorm {
     for (int i = 0; i < survivorPids.length; i++) {
       json.put("peakCpuPctNode" + (char) ('B' + i), round(peakCpuPct[i]));
     }
+    if (proxyPids.length > 0) {
+      json.put("peakCpuPctProxy", round(peakProxyCpuPct));
+    }
     return json;
+  }
+
+  private static long cpuNanos(long[] pids) {
+    long sum = 0;
+    for (long pid : pids) {
+      sum += NodeProbe.cpuNanos(pid);
+    }
+    return sum;
   }
 
   private static double round(double value) {
@@ -251,10 +315,10 @@ public final class ReconnectStorm {
                     CompletableFuture.supplyAsync(
                         () -> w.call("status " + mark + " " + sinceNanos), calls))
             .toList();
-    long[] total = new long[11];
+    long[] total = new long[12];
     for (CompletableFuture<String[]> answer : answers) {
       String[] a = answer.join();
-      for (int i = 0; i < 11; i++) {
+      for (int i = 0; i < 12; i++) {
         long v = Long.parseLong(a[i + 1]);
         total[i] = i == 8 ? Math.max(total[i], v) : total[i] + v;
       }

@@ -35,12 +35,16 @@ import reactor.netty.resources.LoopResources;
  * open COUNT SOURCE_IP RECONNECT_SOURCE_IP CONCURRENCY -> opened OK FAILED
  * status MARK [SINCE_NANOS] -> status SUBSCRIBED REACHED SHORTFALL DELIVERED DUPLICATES GAPS
  *                       NOT_RECOVERED RECONNECTS LAST_SUBSCRIBED_NANOS ERRORS SUBSCRIBED_SINCE
+ *                       ENDED_SINCE
  *   SUBSCRIBED_SINCE: subscribed now, by a subscribe answered at or after SINCE_NANOS
+ *   ENDED_SINCE: subscribers whose connection ended at or after SINCE_NANOS
  *   REACHED: subscribers whose last offset is at least MARK; SHORTFALL: the sum of what they lack
  * exit
  * </pre>
  *
  * <p>Arguments: {@code host firstPort survivorPorts(comma-separated) channel baseMillis capMillis}.
+ * Behind a proxy both are the proxy's port: it spreads the first connections over the nodes and
+ * sends the reconnects to the survivors.
  */
 public final class StormWorker {
 
@@ -144,10 +148,14 @@ public final class StormWorker {
     long reached = 0;
     long shortfall = 0;
     long subscribedSince = 0;
+    long endedSince = 0;
     synchronized (subscribers) {
       for (Subscriber s : subscribers) {
         if (s.isSubscribed && s.subscribedAt >= sinceNanos) {
           subscribedSince++;
+        }
+        if (s.endedAt != 0 && s.endedAt >= sinceNanos) {
+          endedSince++;
         }
         long last = s.lastOffset;
         if (last >= mark) {
@@ -170,7 +178,8 @@ public final class StormWorker {
         Long.toString(reconnects.sum()),
         Long.toString(lastSubscribedNanos.get()),
         Long.toString(errors.sum()),
-        Long.toString(subscribedSince));
+        Long.toString(subscribedSince),
+        Long.toString(endedSince));
   }
 
   /** One subscriber; its fields are touched only on the worker's single event-loop thread. */
@@ -180,6 +189,7 @@ public final class StormWorker {
     volatile String epoch;
     volatile boolean isSubscribed;
     volatile long subscribedAt;
+    volatile long endedAt; // 0 until a connection of this subscriber ends
     boolean everSubscribed;
     int attempt;
     volatile Sinks.Many<String> frames;
@@ -220,11 +230,15 @@ public final class StormWorker {
               () -> ended(outbound));
     }
 
-    /** A subscribe, with {@code since} once the subscriber has a position to recover from. */
+    /**
+     * A subscribe, with {@code since} once the subscriber has a position to recover from; offset 0
+     * (subscribed before the first publication) is one: without it, the resubscribe would start
+     * after whatever was published while it was away.
+     */
     String subscribeFrame() {
       long last = lastOffset;
       String since =
-          last > 0 && epoch != null
+          last >= 0 && epoch != null
               ? ",\"since\":{\"offset\":" + last + ",\"epoch\":\"" + epoch + "\"}"
               : "";
       return "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"" + channel + "\"" + since + "}";
@@ -308,6 +322,7 @@ public final class StormWorker {
       if (outbound != frames) {
         return; // an older connection
       }
+      endedAt = System.nanoTime();
       if (isSubscribed) {
         isSubscribed = false;
         subscribed.decrementAndGet();
