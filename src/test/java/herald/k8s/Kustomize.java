@@ -210,7 +210,22 @@ final class Kustomize {
     return value == null ? List.of() : (List<?>) value;
   }
 
-  static Map<String, Object> copy(Map<String, Object> value) {
-    return new LinkedHashMap<>(value);
+  /** A YAML document's leaves by dotted path ({@code management.server.port}), as text. */
+  static Map<String, String> flatten(Map<String, Object> document) {
+    Map<String, String> leaves = new LinkedHashMap<>();
+    flatten("", document, leaves);
+    return leaves;
+  }
+
+  private static void flatten(String prefix, Map<String, Object> node, Map<String, String> leaves) {
+    node.forEach(
+        (key, value) -> {
+          String path = prefix.isEmpty() ? key : prefix + "." + key;
+          if (value instanceof Map<?, ?>) {
+            flatten(path, map(value), leaves);
+          } else {
+            leaves.put(path, String.valueOf(value));
+          }
+        });
   }
 }

@@ -22,8 +22,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * One rendered overlay of {@code k8s/} with the look-ups the tests need: resources by kind and name,
- * and the environment a container gets once its ConfigMap and Secret references are resolved.
+ * One rendered overlay of {@code k8s/} with the look-ups the tests need: resources by kind and
+ * name, and the environment a container gets once its ConfigMap and Secret references are resolved.
  *
  * @param name the overlay's name ({@code base}, {@code dev}, {@code prod})
  * @param resources what the overlay renders to
@@ -119,7 +119,8 @@ record Manifests(String name, List<HasMetadata> resources, List<Secret> examples
       return value;
     }
     SecretKeySelector reference = variable.getValueFrom().getSecretKeyRef();
-    assertThat(reference).as("%s: %s comes from a ConfigMap or Secret", name, variable.getName())
+    assertThat(reference)
+        .as("%s: %s comes from a ConfigMap or Secret", name, variable.getName())
         .isNotNull();
     Secret secret =
         Stream.concat(all(Secret.class).stream(), examples.stream())
