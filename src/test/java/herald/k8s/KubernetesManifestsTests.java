@@ -62,8 +62,13 @@ class KubernetesManifestsTests {
 
   @ParameterizedTest
   @MethodSource("overlays")
-  void everyOverlayRendersTheResourcesANodeNeeds(String overlay) {
+  void everyOverlayRendersTheResourcesANodeNeeds(String overlay) throws Exception {
     Manifests manifests = Manifests.render(overlay);
+    // What was checked, for a diff against `kubectl kustomize k8s/<overlay>` where kubectl exists.
+    Path rendered = Path.of("target/k8s-rendered", overlay.replace('/', '-') + ".yaml");
+    Files.createDirectories(rendered.getParent());
+    Files.writeString(
+        rendered, Kustomize.toYaml(Kustomize.renderMaps(Manifests.ROOT.resolve(overlay))));
 
     assertThat(manifests.herald()).isNotNull();
     assertThat(manifests.service("herald")).isNotNull();
