@@ -40,7 +40,15 @@ record Manifests(String name, List<HasMetadata> resources, List<Secret> examples
     return Stream.of("base", "overlays/dev", "overlays/prod");
   }
 
+  /** Rendered once per overlay and test JVM; the tests only read them. */
+  private static final Map<String, Manifests> RENDERED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   static Manifests render(String overlay) {
+    return RENDERED.computeIfAbsent(overlay, Manifests::renderNow);
+  }
+
+  private static Manifests renderNow(String overlay) {
     List<Secret> examples =
         Kustomize.readAll(SECRET_EXAMPLE).stream()
             .map(Kustomize::toModel)
