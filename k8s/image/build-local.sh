@@ -10,8 +10,10 @@
 # Temurin 25 JDK (JDK=...; default /usr/lib/jvm/temurin-25-jdk-amd64). The application image is then
 # built from the repository's Dockerfile, its runtime stage unchanged, with RUNTIME_IMAGE set to that
 # base and LAYERS_FROM=prebuilt (the jar built here by ./mvnw, its layers extracted as in the Dockerfile).
-# To load the image into a local cluster: podman save localhost/herald:0.1.0 -o herald.tar, then
-# kind load image-archive herald.tar (or minikube image load herald.tar; k3s ctr images import herald.tar).
+# To load the image into a local cluster under the manifests' name (herald:0.1.0):
+#   podman tag localhost/herald:0.1.0 docker.io/library/herald:0.1.0
+#   podman save docker.io/library/herald:0.1.0 -o herald.tar && kind load image-archive herald.tar
+# (or minikube image load herald.tar; k3s ctr images import herald.tar).
 #
 # Everything it starts is stopped by its id; the smoke container is bounded to 300 s of waiting.
 set -euo pipefail
