@@ -38,8 +38,10 @@ class KubernetesManifestsIntegrationTests {
   static Manifests dev;
   static Container container;
   static ConfigurableApplicationContext node;
+  // Generous per request: the first one warms the management port's handlers, and on a loaded build
+  // machine that took over 10 s.
   static final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
 
   @BeforeAll
   static void startANodeWithTheDevOverlaysEnvironment() {
@@ -108,7 +110,7 @@ class KubernetesManifestsIntegrationTests {
         http.send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + client + "/api/v1/info"))
                 .header("X-API-Key", apiKey)
-                .timeout(Duration.ofSeconds(10))
+                .timeout(Duration.ofSeconds(60))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(info.statusCode()).as("the API key from the overlay's Secret works").isEqualTo(200);
@@ -128,7 +130,7 @@ class KubernetesManifestsIntegrationTests {
   private static HttpResponse<String> get(int port, String path) throws Exception {
     return http.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .timeout(Duration.ofSeconds(10))
+            .timeout(Duration.ofSeconds(60))
             .build(),
         HttpResponse.BodyHandlers.ofString());
   }
