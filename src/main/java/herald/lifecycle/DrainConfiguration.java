@@ -35,9 +35,9 @@ class DrainConfiguration {
 
   /**
    * Gives the drain's phase its own shutdown timeout: the window plus a margin. Every other phase
-   * keeps {@code spring.lifecycle.timeout-per-shutdown-phase} (application.yml), which bounds the web
-   * server's wait for the connections the drain ended; the default 30 s would be too long for one
-   * and too short for a long window.
+   * keeps {@code spring.lifecycle.timeout-per-shutdown-phase} (application.yml), which bounds the
+   * web server's wait for the connections the drain ended; the default 30 s would be too long for
+   * one and too short for a long window.
    */
   @Bean
   static BeanPostProcessor drainPhaseTimeout(ObjectProvider<DrainProperties> properties) {

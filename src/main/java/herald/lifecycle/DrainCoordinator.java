@@ -29,9 +29,10 @@ import reactor.core.scheduler.Scheduler;
  * shutdown, which waits for the connections this ended to close.
  *
  * <p>Runs in the phase just before the web server's graceful shutdown: a phase that stopped the
- * server first would wait on connections nobody has told to go, and one that ran after it would find
- * them cut. The timer runs on a Reactor scheduler; the thread that closes the context only waits on
- * Spring's latch for {@link #stop(Runnable)}'s callback, bounded per phase (DrainConfiguration).
+ * server first would wait on connections nobody has told to go, and one that ran after it would
+ * find them cut. The timer runs on a Reactor scheduler; the thread that closes the context only
+ * waits on Spring's latch for {@link #stop(Runnable)}'s callback, bounded per phase
+ * (DrainConfiguration).
  */
 public final class DrainCoordinator implements SmartLifecycle {
 
@@ -42,8 +43,8 @@ public final class DrainCoordinator implements SmartLifecycle {
 
   /**
    * How often the drain tells the clients whose turn came: one timer for every client rather than
-   * one per client. Its first tick is also the least time between readiness going DOWN and the first
-   * disconnect.
+   * one per client. Its first tick is also the least time between readiness going DOWN and the
+   * first disconnect.
    */
   static final Duration TICK = Duration.ofMillis(100);
 
