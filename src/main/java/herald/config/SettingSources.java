@@ -1,18 +1,16 @@
 package herald.config;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
-import org.springframework.boot.context.properties.source.ConfigurationProperty;
-import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
-import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
-import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
-import org.springframework.boot.origin.Origin;
-import org.springframework.boot.origin.SystemEnvironmentOrigin;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.Environment;
+import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.PropertySource;
+import org.springframework.core.env.StandardEnvironment;
 
 /**
  * Where a setting's value came from, in the words an operator used: the environment variable that
@@ -36,39 +34,30 @@ final class SettingSources {
     return variable == null ? setting : setting + " (environment variable " + variable + ")";
   }
 
-  /** The environment variable that set {@code setting}, or {@code null}. */
+  /**
+   * The environment variable that set {@code setting}, or {@code null}: one that application.yml
+   * names for it ({@code ${PORT:8080}}), else one of Spring's relaxed forms ({@code
+   * HERALD_DRAIN_WINDOW}, {@code HERALD_AUTH_HMACSECRET}).
+   */
   @Nullable String variable(String setting) {
     if (!(environment instanceof ConfigurableEnvironment configurable)
-        || !ConfigurationPropertyName.isValid(setting)) {
+        || !(configurable
+                .getPropertySources()
+                .get(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME)
+            instanceof MapPropertySource variables)) {
       return null;
     }
-    ConfigurationPropertyName name = ConfigurationPropertyName.of(setting);
-    for (ConfigurationPropertySource source : ConfigurationPropertySources.get(configurable)) {
-      ConfigurationProperty property = source.getConfigurationProperty(name);
-      if (property == null) {
-        continue;
+    List<String> candidates = new ArrayList<>();
+    for (PropertySource<?> source : configurable.getPropertySources()) {
+      Matcher placeholder = PLACEHOLDER.matcher(String.valueOf(source.getProperty(setting)));
+      if (source != variables && placeholder.find()) {
+        candidates.add(placeholder.group(1));
       }
-      Origin origin = property.getOrigin();
-      if (origin instanceof SystemEnvironmentOrigin environmentOrigin) {
-        return environmentOrigin.getProperty();
-      }
-      Matcher placeholder =
-          PLACEHOLDER.matcher(String.valueOf(rawValue(source, setting, property)));
-      return placeholder.find() && configurable.containsProperty(placeholder.group(1))
-          ? placeholder.group(1)
-          : null;
     }
-    return null;
-  }
-
-  /** The text before placeholders were resolved, where the source keeps it. */
-  private static @Nullable Object rawValue(
-      ConfigurationPropertySource source, String setting, ConfigurationProperty property) {
-    if (source.getUnderlyingSource() instanceof PropertySource<?> underlying
-        && underlying.getProperty(setting) != null) {
-      return underlying.getProperty(setting);
-    }
-    return property.getValue();
+    String upper = setting.toUpperCase(Locale.ROOT).replace('.', '_');
+    candidates.add(upper.replace("-", ""));
+    candidates.add(upper.replace('-', '_'));
+    return candidates.stream().filter(variables::containsProperty).findFirst().orElse(null);
   }
 
   /**

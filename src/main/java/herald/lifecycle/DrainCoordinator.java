@@ -99,9 +99,9 @@ public final class DrainCoordinator implements SmartLifecycle {
   }
 
   /**
-   * Starts the drain and returns at once; {@code stopped} runs on the scheduler once the window is
-   * over and every client of this node has been told, including those that connected while the
-   * drain began.
+   * Starts the drain and returns at once; {@code stopped} runs on the scheduler once every client
+   * of this node has been told, including those that connected while the drain began: at the end of
+   * the window, or after the first tick when the node holds no client.
    */
   @Override
   public void stop(Runnable stopped) {
@@ -121,7 +121,9 @@ public final class DrainCoordinator implements SmartLifecycle {
             .onBackpressureDrop()
             .map(tick -> scheduler.now(TimeUnit.MILLISECONDS) - began)
             .doOnNext(elapsed -> tell(plan.due(elapsed)))
-            .takeUntil(elapsed -> elapsed >= window.toMillis() && plan.done())
+            // Done once the last client's turn came (within the window's last slot), at once when
+            // there is none: waiting out the window then would only delay the exit.
+            .takeUntil(elapsed -> plan.done())
             .then(Mono.fromRunnable(() -> tell(sessions.all())))
             .doFinally(signal -> finished(stopped, began, plan.size()))
             .subscribe();

@@ -11,9 +11,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.context.reactive.StandardReactiveWebEnvironment;
+import org.springframework.core.env.ConfigurablePropertyResolver;
 import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
@@ -85,16 +87,23 @@ class SettingsFailureAnalyzerTests {
     assertThatThrownBy(app::run).isInstanceOf(RuntimeException.class);
   }
 
-  /** What Spring Boot's failure reporter printed: from the banner to the end. */
+  /** What Spring Boot's failure reporter printed last: from its banner to the end. */
   private static String report(CapturedOutput output) {
     String all = output.toString();
-    int start = all.indexOf("APPLICATION FAILED TO START");
+    int start = all.lastIndexOf("APPLICATION FAILED TO START");
     assertThat(start).as("a failure analysis in:%n%s", all).isNotNegative();
     return all.substring(start);
   }
 
   private static StandardReactiveWebEnvironment withVariables(Map<String, String> variables) {
     return new StandardReactiveWebEnvironment() {
+      // As Spring Boot's own environments resolve properties (a bad value names its setting).
+      @Override
+      protected ConfigurablePropertyResolver createPropertyResolver(
+          MutablePropertySources sources) {
+        return ConfigurationPropertySources.createPropertyResolver(sources);
+      }
+
       @Override
       protected void customizePropertySources(MutablePropertySources sources) {
         super.customizePropertySources(sources);

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Flow;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -70,44 +70,42 @@ final class DrainClients {
     }
   }
 
-  /** An SSE stream read line by line. */
-  static final class Stream implements Flow.Subscriber<String> {
+  /**
+   * An SSE stream read line by line on a thread of its own (the JDK client hands a streamed body
+   * over as a blocking {@link java.util.stream.Stream}).
+   */
+  static final class Stream {
 
     final ConcurrentLinkedQueue<Received> lines = new ConcurrentLinkedQueue<>();
     final CompletableFuture<Long> ended = new CompletableFuture<>();
-    volatile @Nullable HttpResponse<Void> response;
+    final HttpResponse<java.util.stream.Stream<String>> response;
 
-    static Stream open(HttpClient http, int port, String token, String channel) throws Exception {
-      Stream stream = new Stream();
+    private Stream(HttpResponse<java.util.stream.Stream<String>> response) {
+      this.response = response;
+    }
+
+    static Stream open(HttpClient http, int port, String token, String channel, Executor readers)
+        throws Exception {
       HttpRequest request =
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/sse?channel=" + channel))
               .header("Accept", "text/event-stream")
               .header("Authorization", "Bearer " + token)
               .build();
-      stream.response =
-          http.sendAsync(request, HttpResponse.BodyHandlers.fromLineSubscriber(stream))
-              .get(20, TimeUnit.SECONDS);
+      Stream stream =
+          new Stream(
+              http.sendAsync(request, HttpResponse.BodyHandlers.ofLines())
+                  .get(20, TimeUnit.SECONDS));
+      readers.execute(stream::read);
       return stream;
     }
 
-    @Override
-    public void onSubscribe(Flow.Subscription subscription) {
-      subscription.request(Long.MAX_VALUE);
-    }
-
-    @Override
-    public void onNext(String line) {
-      lines.add(new Received(System.nanoTime(), line));
-    }
-
-    @Override
-    public void onError(Throwable error) {
-      ended.completeExceptionally(error);
-    }
-
-    @Override
-    public void onComplete() {
-      ended.complete(System.nanoTime());
+    private void read() {
+      try (java.util.stream.Stream<String> body = response.body()) {
+        body.forEach(line -> lines.add(new Received(System.nanoTime(), line)));
+        ended.complete(System.nanoTime());
+      } catch (RuntimeException e) {
+        ended.completeExceptionally(e);
+      }
     }
 
     /** The {@code data:} of the first event named {@code event}, with when its data arrived. */

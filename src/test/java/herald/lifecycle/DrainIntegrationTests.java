@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +57,7 @@ class DrainIntegrationTests {
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     String token = TestTokens.user("alice").subscribe("news").token();
     ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor();
+    ExecutorService readers = Executors.newCachedThreadPool();
     try (NodeProcess node =
         NodeProcess.start(
             "drain-node",
@@ -67,7 +69,8 @@ class DrainIntegrationTests {
       }
       List<DrainClients.Stream> streams = new ArrayList<>();
       for (int i = 0; i < STREAMS; i++) {
-        DrainClients.Stream stream = DrainClients.Stream.open(http, node.port(), token, "news");
+        DrainClients.Stream stream =
+            DrainClients.Stream.open(http, node.port(), token, "news", readers);
         assertThat(stream.response.statusCode()).isEqualTo(200);
         streams.add(stream);
       }
@@ -118,6 +121,7 @@ class DrainIntegrationTests {
       assertThat(node.output()).contains("drain started").contains("drain finished");
     } finally {
       poller.shutdownNow();
+      readers.shutdownNow();
     }
   }
 

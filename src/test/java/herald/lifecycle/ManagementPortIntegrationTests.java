@@ -49,7 +49,12 @@ class ManagementPortIntegrationTests {
   @BeforeEach
   void clients() {
     clients = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build();
-    management = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort).build();
+    // The engine's health check waits up to 2 s for Redis; on a loaded machine more.
+    management =
+        WebTestClient.bindToServer()
+            .baseUrl("http://127.0.0.1:" + managementPort)
+            .responseTimeout(Duration.ofSeconds(30))
+            .build();
   }
 
   @Test
@@ -90,7 +95,7 @@ class ManagementPortIntegrationTests {
     } finally {
       redis.start();
     }
-    await().atMost(Duration.ofSeconds(15)).until(() -> readinessStatus() == 200);
+    await().atMost(Duration.ofSeconds(30)).until(() -> readinessStatus() == 200);
   }
 
   private int readinessStatus() {
