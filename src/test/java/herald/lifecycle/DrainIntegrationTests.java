@@ -77,8 +77,12 @@ class DrainIntegrationTests {
       awaitStreamsLive(streams);
 
       ConcurrentLinkedQueue<long[]> readiness = new ConcurrentLinkedQueue<>();
+      // Each sample: when the answer arrived, and its status.
       poller.scheduleWithFixedDelay(
-          () -> readiness.add(new long[] {System.nanoTime(), node.readinessStatus(http)}),
+          () -> {
+            int status = node.readinessStatus(http);
+            readiness.add(new long[] {System.nanoTime(), status});
+          },
           0,
           10,
           TimeUnit.MILLISECONDS);
@@ -134,7 +138,7 @@ class DrainIntegrationTests {
                     .allMatch(s -> s.lines.stream().anyMatch(l -> l.text().startsWith("id: "))));
   }
 
-  /** When the poller first saw readiness answer 503. */
+  /** When the first 503 from readiness arrived. */
   private static long awaitReadinessDown(ConcurrentLinkedQueue<long[]> readiness) {
     org.awaitility.Awaitility.await("readiness DOWN")
         .atMost(Duration.ofSeconds(10))

@@ -83,7 +83,7 @@ class ManagementPortIntegrationTests {
   void readinessOnTheManagementPortFollowsTheEngine() {
     redis.stop();
     try {
-      await().atMost(Duration.ofSeconds(10)).until(() -> readinessStatus() == 503);
+      await().atMost(Duration.ofSeconds(60)).until(() -> readinessStatus() == 503);
       management
           .get()
           .uri("/actuator/health/readiness")
@@ -95,7 +95,7 @@ class ManagementPortIntegrationTests {
     } finally {
       redis.start();
     }
-    await().atMost(Duration.ofSeconds(30)).until(() -> readinessStatus() == 200);
+    await().atMost(Duration.ofSeconds(60)).until(() -> readinessStatus() == 200);
   }
 
   private int readinessStatus() {
