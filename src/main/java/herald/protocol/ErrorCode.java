@@ -17,7 +17,12 @@ public enum ErrorCode {
   /** Something unexpected failed on the server; the request may be retried. */
   INTERNAL(500),
   /** The engine (Redis) is unavailable; retry after a short while. */
-  ENGINE_UNAVAILABLE(503);
+  ENGINE_UNAVAILABLE(503),
+  /**
+   * The node is shutting down and refuses new connections (HTTP only, with {@code Retry-After});
+   * reconnect, and the load balancer picks another node.
+   */
+  DRAINING(503);
 
   private final int code;
 

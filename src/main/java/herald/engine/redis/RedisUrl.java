@@ -1,5 +1,6 @@
 package herald.engine.redis;
 
+import herald.config.InvalidSettingException;
 import io.lettuce.core.RedisURI;
 import org.jspecify.annotations.Nullable;
 
@@ -11,6 +12,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class RedisUrl {
 
+  private static final String SETTING = "herald.redis.url";
+
   static final String FORMS =
       "redis://[[user]:password@]host[:port][/database],"
           + " rediss://... for TLS,"
@@ -19,12 +22,13 @@ final class RedisUrl {
   private RedisUrl() {}
 
   /**
-   * @throws IllegalArgumentException naming {@code herald.redis.url} when {@code url} is blank or
+   * @throws InvalidSettingException naming {@code herald.redis.url} when {@code url} is blank or
    *     not a Redis URL
    */
   static RedisURI parse(@Nullable String url) {
     if (url == null || url.isBlank()) {
-      throw new IllegalArgumentException("herald.redis.url must be set for the Redis engine");
+      throw new InvalidSettingException(
+          SETTING, "must be set for the Redis engine", "use " + FORMS);
     }
     RedisURI uri;
     try {
@@ -45,7 +49,7 @@ final class RedisUrl {
     return uri;
   }
 
-  private static IllegalArgumentException invalid() {
-    return new IllegalArgumentException("herald.redis.url is not a valid Redis URL; use " + FORMS);
+  private static InvalidSettingException invalid() {
+    return new InvalidSettingException(SETTING, "is not a valid Redis URL", "use " + FORMS);
   }
 }
