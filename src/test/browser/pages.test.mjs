@@ -71,8 +71,9 @@ async function api(port, path, body) {
     headers: { 'Content-Type': 'application/json', 'X-API-Key': API_KEY },
     body: JSON.stringify(body),
   });
-  assert.ok(response.ok, `${path} answered ${response.status}: ${await response.text()}`);
-  return response.json();
+  const text = await response.text();
+  assert.ok(response.ok, `${path} answered ${response.status}: ${text}`);
+  return JSON.parse(text);
 }
 
 function hs256(claims) {
