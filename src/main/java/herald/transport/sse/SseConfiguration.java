@@ -3,6 +3,7 @@ package herald.transport.sse;
 import herald.config.LimitProperties;
 import herald.connection.ClientSessions;
 import herald.connection.Heartbeat;
+import herald.observability.HeraldMetrics;
 import herald.security.ChannelPermissions;
 import herald.security.TokenVerifier;
 import org.springframework.context.annotation.Bean;
@@ -30,7 +31,8 @@ class SseConfiguration {
       JsonMapper json,
       LimitProperties limits,
       SseProperties properties,
-      Heartbeat<SseConnection> heartbeat) {
+      Heartbeat<SseConnection> heartbeat,
+      HeraldMetrics metrics) {
     SseHandler handler =
         new SseHandler(
             sessions,
@@ -40,7 +42,8 @@ class SseConfiguration {
             limits,
             properties,
             Schedulers.parallel(),
-            heartbeat);
+            heartbeat,
+            metrics);
     return RouterFunctions.route().GET("/sse", handler::stream).build();
   }
 }

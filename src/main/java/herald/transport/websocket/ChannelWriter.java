@@ -2,7 +2,9 @@ package herald.transport.websocket;
 
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
+import herald.observability.TransportMetrics;
 import herald.protocol.FrameCodec;
+import herald.protocol.Push;
 import herald.protocol.ServerFrame;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -41,6 +43,9 @@ final class ChannelWriter implements Runnable {
   /** Wraps the last frame, after which nothing more is written. */
   private record Last(ServerFrame frame) {}
 
+  /** Wraps a publication replayed from history: delivered, but its lag is not timed. */
+  private record Replayed(Push.Message message) {}
+
   private static final AtomicIntegerFieldUpdater<ChannelWriter> WIP =
       AtomicIntegerFieldUpdater.newUpdater(ChannelWriter.class, "wip");
 
@@ -48,6 +53,7 @@ final class ChannelWriter implements Runnable {
   private final FrameCodec codec;
   private final int capacity;
   private final Duration finishGrace;
+  private final TransportMetrics metrics;
   private final Queue<Object> pending = Queues.unboundedMultiproducer().get();
   private final AtomicInteger queued = new AtomicInteger();
   private final Sinks.Empty<Void> written = Sinks.empty();
@@ -58,12 +64,19 @@ final class ChannelWriter implements Runnable {
   /**
    * @param finishGrace how long the frames up to the one given to {@link #finish} may take to go
    *     out before the channel is closed with them
+   * @param metrics where written publications are counted and their lag timed, once per drain
    */
-  ChannelWriter(Channel channel, FrameCodec codec, int capacity, Duration finishGrace) {
+  ChannelWriter(
+      Channel channel,
+      FrameCodec codec,
+      int capacity,
+      Duration finishGrace,
+      TransportMetrics metrics) {
     this.channel = channel;
     this.codec = codec;
     this.capacity = capacity;
     this.finishGrace = finishGrace;
+    this.metrics = metrics;
   }
 
   /**
@@ -72,6 +85,11 @@ final class ChannelWriter implements Runnable {
    */
   boolean offer(ServerFrame frame) {
     return queue(frame);
+  }
+
+  /** {@link #offer}s a publication replayed from history. */
+  boolean offerReplayed(Push.Message message) {
+    return queue(new Replayed(message));
   }
 
   /** Queues a ping, unless the queue is full (the connection is about to close then anyway). */
@@ -155,6 +173,10 @@ final class ChannelWriter implements Runnable {
     // the connection's end is handled where the close is seen, not per frame.
     ChannelPromise ignored = channel.unsafe().voidPromise();
     boolean wrote = false;
+    // Counted and timed once per drain, not per frame: the lag sample is the batch's oldest live
+    // publication, what the longest-waiting frame of the batch waited.
+    int publications = 0;
+    long oldestAcceptedAt = TransportMetrics.NOT_TIMED;
     Object item;
     while (channel.isWritable() && (item = pending.poll()) != null) {
       if (item instanceof Last last) {
@@ -162,14 +184,35 @@ final class ChannelWriter implements Runnable {
         channel.flush();
         pending.clear();
         end();
+        written(publications, oldestAcceptedAt);
         return;
       }
       queued.decrementAndGet();
-      channel.write(item == PING ? new PingWebSocketFrame() : frameOf((ServerFrame) item), ignored);
+      WebSocketFrame frame;
+      if (item == PING) {
+        frame = new PingWebSocketFrame();
+      } else if (item instanceof Replayed replayed) {
+        frame = frameOf(replayed.message());
+        publications++;
+      } else {
+        if (item instanceof Push.Message message) {
+          publications++;
+          oldestAcceptedAt = Math.min(oldestAcceptedAt, message.publication().ts());
+        }
+        frame = frameOf((ServerFrame) item);
+      }
+      channel.write(frame, ignored);
       wrote = true;
     }
     if (wrote) {
       channel.flush();
+    }
+    written(publications, oldestAcceptedAt);
+  }
+
+  private void written(int publications, long oldestAcceptedAt) {
+    if (publications > 0) {
+      metrics.delivered(publications, oldestAcceptedAt);
     }
   }
 

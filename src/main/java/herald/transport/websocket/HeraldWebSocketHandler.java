@@ -4,6 +4,8 @@ import herald.config.LimitProperties;
 import herald.connection.ClientSession;
 import herald.connection.ClientSessions;
 import herald.connection.Heartbeat;
+import herald.observability.HeraldMetrics;
+import herald.observability.TransportMetrics;
 import herald.protocol.CloseCode;
 import herald.protocol.Command;
 import herald.protocol.FrameCodec;
@@ -64,6 +66,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   private final Scheduler timers;
   private final Heartbeat<WebSocketConnection> heartbeat;
   private final RateLimits rateLimits;
+  private final HeraldMetrics metrics;
+  private final TransportMetrics transport;
 
   HeraldWebSocketHandler(
       List<FrameCodec> codecs,
@@ -75,7 +79,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
       Clock clock,
       Scheduler timers,
       Heartbeat<WebSocketConnection> heartbeat,
-      RateLimits rateLimits) {
+      RateLimits rateLimits,
+      HeraldMetrics metrics) {
     this.codecs =
         codecs.stream().collect(Collectors.toMap(FrameCodec::subprotocol, Function.identity()));
     this.defaultCodec = codecs.get(0);
@@ -88,6 +93,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     this.timers = timers;
     this.heartbeat = heartbeat;
     this.rateLimits = rateLimits;
+    this.metrics = metrics;
+    this.transport = metrics.websocket();
   }
 
   @Override
@@ -97,6 +104,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
 
   @Override
   public Mono<Void> handle(WebSocketSession session) {
+    transport.handshake();
     return session
         .getHandshakeInfo()
         .getPrincipal()
@@ -121,6 +129,10 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
           case UNAUTHORIZED -> CloseCode.UNAUTHORIZED;
           default -> CloseCode.FORBIDDEN;
         };
+    if (code == CloseCode.RATE_LIMIT_EXCEEDED) {
+      metrics.rateLimited(HeraldMetrics.Limit.CONNECTIONS_PER_USER);
+    }
+    transport.disconnected(code);
     return session.close(new CloseStatus(code.code(), error.getMessage()));
   }
 
@@ -128,10 +140,11 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     FrameCodec codec = codecFor(session);
     Connection netty = ConnectionExposingUpgradeStrategy.connection(session);
     ChannelWriter writer =
-        new ChannelWriter(netty.channel(), codec, limits.outboundQueue(), LAST_FRAMES_GRACE);
+        new ChannelWriter(
+            netty.channel(), codec, limits.outboundQueue(), LAST_FRAMES_GRACE, transport);
     netty.addHandlerLast(WritabilityRelay.NAME, new WritabilityRelay(writer));
     Liveness liveness = new Liveness(clock);
-    WebSocketConnection connection = new WebSocketConnection(writer, liveness);
+    WebSocketConnection connection = new WebSocketConnection(writer, liveness, transport);
     ClientSession client = sessions.open("websocket", credentials, connection);
     CommandDispatcher dispatcher =
         new CommandDispatcher(
@@ -142,12 +155,14 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
             json,
             limits.maxMessageSize().toBytes(),
             clock,
+            metrics,
             connected);
     InboundLimiter limiter =
         new InboundLimiter(
             rateLimits.enabled() ? rateLimits.inboundFrames() : null,
             rateLimits.rejectionsBeforeClose(),
-            connection);
+            connection,
+            metrics);
 
     Mono<Void> inbound =
         session
