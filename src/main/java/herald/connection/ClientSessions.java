@@ -69,6 +69,8 @@ public final class ClientSessions {
     index(session, credentials);
     byId.put(session.id(), session);
     byTransport.computeIfAbsent(transport, key -> new AtomicInteger()).incrementAndGet();
+    ConnectionLog.about(log.atDebug(), session)
+        .log("client={} user={} transport={} opened", transport);
     return session;
   }
 
@@ -118,8 +120,10 @@ public final class ClientSessions {
         .onErrorResume(
             EngineUnavailableException.class,
             error -> {
-              log.debug(
-                  "user={} admitted without a cluster-wide count: {}", user, error.toString());
+              ConnectionLog.about(log.atDebug(), session)
+                  .log(
+                      "client={} user={} admitted without a cluster-wide count: {}",
+                      error.toString());
               return Mono.just(true);
             })
         .flatMap(
@@ -150,6 +154,7 @@ public final class ClientSessions {
 
   void remove(ClientSession session) {
     if (forget(session)) {
+      ConnectionLog.about(log.atDebug(), session).log("client={} user={} closed");
       release(session);
     }
   }
@@ -160,7 +165,9 @@ public final class ClientSessions {
           .release(session.user(), session.id())
           .subscribe(
               done -> {},
-              error -> log.debug("claim of {} left to expire: {}", session.id(), error.toString()));
+              error ->
+                  ConnectionLog.about(log.atDebug(), session)
+                      .log("client={} user={} claim left to expire: {}", error.toString()));
     }
   }
 

@@ -5,6 +5,7 @@ import herald.channel.StreamPosition;
 import herald.config.LimitProperties;
 import herald.connection.ClientSession;
 import herald.connection.ClientSessions;
+import herald.connection.ConnectionLog;
 import herald.connection.Heartbeat;
 import herald.observability.HeraldMetrics;
 import herald.protocol.CloseCode;
@@ -263,10 +264,13 @@ final class SseHandler {
 
   private Mono<Void> failed(ClientSession client, SseConnection connection, Throwable error) {
     if (error instanceof HeraldException herald) {
-      log.warn("client={} sse subscribe failed code={}", client.id(), herald.code().code());
+      ConnectionLog.about(log.atWarn(), client)
+          .log("client={} user={} sse subscribe failed code={}", herald.code().code());
       connection.disconnect(CloseCode.GOING_AWAY, herald.getMessage());
     } else {
-      log.error("client={} sse subscribe failed", client.id(), error);
+      ConnectionLog.about(log.atError(), client)
+          .setCause(error)
+          .log("client={} user={} sse subscribe failed");
       connection.disconnect(CloseCode.GOING_AWAY, "internal error");
     }
     return Mono.empty();
@@ -279,7 +283,9 @@ final class SseHandler {
         .close()
         .subscribe(
             done -> {},
-            error -> log.warn("client={} release failed: {}", client.id(), error.toString()));
+            error ->
+                ConnectionLog.about(log.atWarn(), client)
+                    .log("client={} user={} release failed: {}", error.toString()));
   }
 
   private Set<ChannelName> channels(ServerRequest request) {

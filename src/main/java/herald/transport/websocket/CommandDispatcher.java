@@ -2,6 +2,7 @@ package herald.transport.websocket;
 
 import herald.connection.ClientSession;
 import herald.connection.ClientSessions;
+import herald.connection.ConnectionLog;
 import herald.engine.HistoryPage;
 import herald.engine.HistoryQuery;
 import herald.observability.HeraldMetrics;
@@ -227,7 +228,9 @@ final class CommandDispatcher {
     if (error instanceof IllegalArgumentException) {
       return reply(Reply.error(id, ErrorCode.BAD_REQUEST, "bad request"));
     }
-    log.error("client={} command failed", client.id(), error);
+    ConnectionLog.about(log.atError(), client)
+        .setCause(error)
+        .log("client={} user={} command failed");
     return reply(Reply.error(id, ErrorCode.INTERNAL, "internal error"));
   }
 }

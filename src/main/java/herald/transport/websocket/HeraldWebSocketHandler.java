@@ -3,6 +3,7 @@ package herald.transport.websocket;
 import herald.config.LimitProperties;
 import herald.connection.ClientSession;
 import herald.connection.ClientSessions;
+import herald.connection.ConnectionLog;
 import herald.connection.Heartbeat;
 import herald.observability.HeraldMetrics;
 import herald.observability.TransportMetrics;
@@ -122,7 +123,10 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   }
 
   private Mono<Void> refuse(WebSocketSession session, HeraldException error) {
-    log.warn("session={} refused code={}", session.getId(), error.code().code());
+    // No client yet: the handshake's session id stands in for it.
+    log.atWarn()
+        .addKeyValue("session", session.getId())
+        .log("session={} refused code={}", session.getId(), error.code().code());
     CloseCode code =
         switch (error.code()) {
           case RATE_LIMITED -> CloseCode.RATE_LIMIT_EXCEEDED;
@@ -218,7 +222,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
    */
   private Mono<Void> dropSlowConsumer(
       WebSocketSession session, ClientSession client, WebSocketConnection connection) {
-    log.info("client={} closed as a slow consumer", client.id());
+    ConnectionLog.about(log.atInfo(), client).log("client={} user={} closed as a slow consumer");
     releaseQuietly(client);
     return session
         .close(connection.closeStatus())
@@ -284,7 +288,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   }
 
   private static Mono<Void> ended(ClientSession client, Throwable error) {
-    log.debug("client={} connection ended: {}", client.id(), error.toString());
+    ConnectionLog.about(log.atDebug(), client)
+        .log("client={} user={} connection ended: {}", error.toString());
     return Mono.empty();
   }
 
@@ -294,6 +299,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
         .close()
         .subscribe(
             done -> {},
-            error -> log.warn("client={} release failed: {}", client.id(), error.toString()));
+            error ->
+                ConnectionLog.about(log.atWarn(), client)
+                    .log("client={} user={} release failed: {}", error.toString()));
   }
 }
