@@ -19,8 +19,8 @@ import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
-import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -76,9 +76,7 @@ class StructuredLoggingIntegrationTests {
     assertThat(opening).hasSize(1);
 
     Map<String, Object> closed =
-        await()
-            .atMost(SLOW)
-            .until(() -> lineAbout(output, user, "closed"), line -> line != null);
+        await().atMost(SLOW).until(() -> lineAbout(output, user, "closed"), line -> line != null);
     assertThat(closed).containsEntry("user", user).containsKey("client");
     assertThat((String) closed.get("client")).isNotBlank();
     assertThat(closed.get("message")).asString().contains("client=" + closed.get("client"));

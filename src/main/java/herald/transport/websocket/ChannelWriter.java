@@ -60,6 +60,9 @@ final class ChannelWriter implements Runnable {
   private volatile int wip;
   private volatile boolean discarding;
   private boolean done;
+  // What the current drain wrote, for the metrics; the event loop's alone, like done.
+  private int batchPublications;
+  private long batchOldest = TransportMetrics.NOT_TIMED;
 
   /**
    * @param finishGrace how long the frames up to the one given to {@link #finish} may take to go
@@ -173,10 +176,6 @@ final class ChannelWriter implements Runnable {
     // the connection's end is handled where the close is seen, not per frame.
     ChannelPromise ignored = channel.unsafe().voidPromise();
     boolean wrote = false;
-    // Counted and timed once per drain, not per frame: the lag sample is the batch's oldest live
-    // publication, what the longest-waiting frame of the batch waited.
-    int publications = 0;
-    long oldestAcceptedAt = TransportMetrics.NOT_TIMED;
     Object item;
     while (channel.isWritable() && (item = pending.poll()) != null) {
       if (item instanceof Last last) {
@@ -184,35 +183,40 @@ final class ChannelWriter implements Runnable {
         channel.flush();
         pending.clear();
         end();
-        written(publications, oldestAcceptedAt);
+        counted();
         return;
       }
       queued.decrementAndGet();
-      WebSocketFrame frame;
-      if (item == PING) {
-        frame = new PingWebSocketFrame();
-      } else if (item instanceof Replayed replayed) {
-        frame = frameOf(replayed.message());
-        publications++;
-      } else {
-        if (item instanceof Push.Message message) {
-          publications++;
-          oldestAcceptedAt = Math.min(oldestAcceptedAt, message.publication().ts());
-        }
-        frame = frameOf((ServerFrame) item);
-      }
-      channel.write(frame, ignored);
+      channel.write(frameFor(item), ignored);
       wrote = true;
     }
     if (wrote) {
       channel.flush();
     }
-    written(publications, oldestAcceptedAt);
+    counted();
   }
 
-  private void written(int publications, long oldestAcceptedAt) {
-    if (publications > 0) {
-      metrics.delivered(publications, oldestAcceptedAt);
+  private WebSocketFrame frameFor(Object item) {
+    if (item == PING) {
+      return new PingWebSocketFrame();
+    }
+    if (item instanceof Replayed replayed) {
+      batchPublications++;
+      return frameOf(replayed.message());
+    }
+    if (item instanceof Push.Message message) {
+      batchPublications++;
+      batchOldest = Math.min(batchOldest, message.publication().ts());
+    }
+    return frameOf((ServerFrame) item);
+  }
+
+  /** Counts the drain's publications and times its oldest live one: once per drain, not frame. */
+  private void counted() {
+    if (batchPublications > 0) {
+      metrics.delivered(batchPublications, batchOldest);
+      batchPublications = 0;
+      batchOldest = TransportMetrics.NOT_TIMED;
     }
   }
 

@@ -7,8 +7,8 @@ import herald.HeraldApplication;
 import herald.engine.Engine;
 import herald.support.Frames;
 import herald.support.HeraldIntegrationTest;
-import herald.support.RedisServerExtension;
 import herald.support.Prometheus;
+import herald.support.RedisServerExtension;
 import herald.support.TestApi;
 import herald.support.TestIds;
 import herald.support.TestSseClient;
@@ -248,5 +248,6 @@ class RedisNodeIntegrationTests {
     assertThat(Prometheus.scrape(http).value(COMMANDS_CONNECTED)).isEqualTo(1);
   }
 
-  private static final String COMMANDS_CONNECTED = "herald_redis_connected{connection=\"commands\"}";
+  private static final String COMMANDS_CONNECTED =
+      "herald_redis_connected{connection=\"commands\"}";
 }
