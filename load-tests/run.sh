@@ -8,7 +8,7 @@
 #   e.g. load-tests/run.sh idle transport=sse steps=5000,10000,15000,19000
 #        load-tests/run.sh fanout subs=5000 rates=2,8,20 seconds=15 publisher=http
 # environment: NODE_JAR (default target/herald.jar, built if missing), NODE_JAVA (java binary of the
-#              node), NODE_OPTS (its JVM options), PORT, TIMEOUT,
+#              node), NODE_OPTS (its JVM options), PORT, TIMEOUT, START_TIMEOUT (s, default 60),
 #              NODE_ARGS (extra --key=value settings of the node), LABEL (copied into every result line)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,11 +50,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for _ in $(seq 1 120); do
-  curl -sf "http://127.0.0.1:$PORT/actuator/health/liveness" > /dev/null && break
+# A loaded machine can take minutes to start a node: wait up to START_TIMEOUT seconds, then give up.
+ready=
+for _ in $(seq 1 $((2 * ${START_TIMEOUT:-60}))); do
+  curl -sf "http://127.0.0.1:$PORT/actuator/health/liveness" > /dev/null && { ready=1; break; }
   kill -0 "$NODE_PID" 2>/dev/null || { echo "node failed to start, see target/load-node-$PORT.log" >&2; exit 1; }
   sleep 0.5
 done
+[ -n "$ready" ] || { echo "node not live after ${START_TIMEOUT:-60} s, see target/load-node-$PORT.log" >&2; exit 1; }
 
 timeout "$TIMEOUT" java -Xmx512m -cp "$CP" herald.load.Coordinator scenario="$SCENARIO" \
   pid="$NODE_PID" port="$PORT" apiKey=$API_KEY label="${LABEL:-}" "$@" &

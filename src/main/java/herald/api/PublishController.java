@@ -3,6 +3,7 @@ package herald.api;
 import herald.channel.ChannelName;
 import herald.channel.Publication;
 import herald.engine.Engine;
+import herald.observability.HeraldMetrics;
 import herald.ratelimit.RateLimits;
 import java.util.List;
 import java.util.Set;
@@ -25,11 +26,13 @@ class PublishController {
   private final Engine engine;
   private final ApiRequests requests;
   private final RateLimits limits;
+  private final HeraldMetrics metrics;
 
-  PublishController(Engine engine, ApiRequests requests, RateLimits limits) {
+  PublishController(Engine engine, ApiRequests requests, RateLimits limits, HeraldMetrics metrics) {
     this.engine = engine;
     this.requests = requests;
     this.limits = limits;
+    this.metrics = metrics;
   }
 
   @PostMapping("/publish")
@@ -40,7 +43,10 @@ class PublishController {
           ChannelName channel = requests.channel(body, "channel");
           JsonNode data = requests.data(body);
           limits.acquireApiPublishes(1);
-          return engine.publish(channel, data, null).map(PublishController::result);
+          return engine
+              .publish(channel, data, null)
+              .doOnNext(published -> metrics.published(HeraldMetrics.Source.API, 1))
+              .map(PublishController::result);
         });
   }
 
@@ -55,6 +61,7 @@ class PublishController {
           limits.acquireApiPublishes(channels.size());
           return Flux.fromIterable(channels)
               .concatMap(channel -> engine.publish(channel, data, null))
+              .doOnNext(published -> metrics.published(HeraldMetrics.Source.API, 1))
               .map(PublishController::resultWithChannel)
               .collectList()
               .map(Broadcast::new);

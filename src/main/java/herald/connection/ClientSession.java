@@ -268,6 +268,11 @@ public final class ClientSession implements Subscriber {
   }
 
   @Override
+  public void onReplay(Publication publication) {
+    connection.replay(publication);
+  }
+
+  @Override
   public void onJoin(ChannelName channel, ClientInfo client) {
     connection.joined(channel, client);
   }

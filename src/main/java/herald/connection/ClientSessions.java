@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -42,6 +43,8 @@ public final class ClientSessions {
   private final Backplane backplane;
   private final Map<String, ClientSession> byId = new ConcurrentHashMap<>();
   private final Map<String, Set<ClientSession>> byUser = new ConcurrentHashMap<>();
+  // Per transport, so that the connections gauge need not walk every session at each scrape.
+  private final Map<String, AtomicInteger> byTransport = new ConcurrentHashMap<>();
 
   public ClientSessions(
       String nodeName,
@@ -65,6 +68,9 @@ public final class ClientSessions {
         new ClientSession(ClientIds.next(), transport, credentials, connection, services);
     index(session, credentials);
     byId.put(session.id(), session);
+    byTransport.computeIfAbsent(transport, key -> new AtomicInteger()).incrementAndGet();
+    ConnectionLog.about(log.atDebug(), session)
+        .log("client={} user={} transport={} opened", transport);
     return session;
   }
 
@@ -114,8 +120,10 @@ public final class ClientSessions {
         .onErrorResume(
             EngineUnavailableException.class,
             error -> {
-              log.debug(
-                  "user={} admitted without a cluster-wide count: {}", user, error.toString());
+              ConnectionLog.about(log.atDebug(), session)
+                  .log(
+                      "client={} user={} admitted without a cluster-wide count: {}",
+                      error.toString());
               return Mono.just(true);
             })
         .flatMap(
@@ -146,6 +154,7 @@ public final class ClientSessions {
 
   void remove(ClientSession session) {
     if (forget(session)) {
+      ConnectionLog.about(log.atDebug(), session).log("client={} user={} closed");
       release(session);
     }
   }
@@ -156,13 +165,19 @@ public final class ClientSessions {
           .release(session.user(), session.id())
           .subscribe(
               done -> {},
-              error -> log.debug("claim of {} left to expire: {}", session.id(), error.toString()));
+              error ->
+                  ConnectionLog.about(log.atDebug(), session)
+                      .log("client={} user={} claim left to expire: {}", error.toString()));
     }
   }
 
   private boolean forget(ClientSession session) {
     unindex(session);
-    return byId.remove(session.id()) != null;
+    if (byId.remove(session.id()) == null) {
+      return false;
+    }
+    byTransport.get(session.transport()).decrementAndGet();
+    return true;
   }
 
   private void unindex(ClientSession session) {
@@ -186,6 +201,12 @@ public final class ClientSessions {
 
   public int count() {
     return byId.size();
+  }
+
+  /** Connections of {@code transport} on this node. */
+  public int count(String transport) {
+    AtomicInteger count = byTransport.get(transport);
+    return count == null ? 0 : count.get();
   }
 
   /** Connections per transport. */

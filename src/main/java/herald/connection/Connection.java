@@ -15,6 +15,11 @@ public interface Connection {
 
   void deliver(Publication publication);
 
+  /** {@link #deliver}s a publication replayed from history, which is not timed as delivery lag. */
+  default void replay(Publication publication) {
+    deliver(publication);
+  }
+
   void joined(ChannelName channel, ClientInfo client);
 
   void left(ChannelName channel, ClientInfo client);

@@ -75,10 +75,14 @@ public final class OutboundQueue<T> {
     return true;
   }
 
-  /** The client went away: no final item, nothing more to write. */
-  public void terminate() {
-    ending.set(true);
+  /**
+   * The client went away: no final item, nothing more to write. Returns {@code false} when the
+   * connection was already ending (the server ended it).
+   */
+  public boolean terminate() {
+    boolean first = !ending.getAndSet(true);
     end();
+    return first;
   }
 
   private void end() {

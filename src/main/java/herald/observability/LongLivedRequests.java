@@ -9,7 +9,7 @@ import org.springframework.http.server.reactive.observation.ServerRequestObserva
  * An observation lives as long as its request, and these requests live as long as the connection:
  * each held about 4 KB of observation state (contexts, key values, a long-task timer sample) for
  * hours, and its "duration" says nothing about the server. Connections are counted by {@code
- * /api/v1/info} instead.
+ * herald_connections} and {@code herald_handshakes_total} instead ({@link HeraldMetrics}).
  */
 final class LongLivedRequests implements ObservationPredicate {
 

@@ -1,4 +1,4 @@
-/** What operators see: health of the engine for readiness. */
+/** What operators see: Herald's metrics, and the engine's health for readiness. */
 @NullMarked
 package herald.observability;
 

@@ -1,5 +1,6 @@
 package herald.ratelimit;
 
+import herald.observability.HeraldMetrics;
 import herald.web.ClientAddress;
 import herald.web.ErrorResponses;
 import org.springframework.context.annotation.Bean;
@@ -10,8 +11,8 @@ import org.springframework.context.annotation.Configuration;
 class RateLimitConfiguration {
 
   @Bean
-  RateLimits rateLimits(RateLimitProperties properties) {
-    return new RateLimits(properties);
+  RateLimits rateLimits(RateLimitProperties properties, HeraldMetrics metrics) {
+    return new RateLimits(properties, metrics);
   }
 
   @Bean

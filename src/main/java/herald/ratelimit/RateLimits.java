@@ -2,6 +2,7 @@ package herald.ratelimit;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import herald.observability.HeraldMetrics;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.time.Duration;
@@ -26,9 +27,19 @@ public final class RateLimits {
   private final RateLimiter apiPublishes;
   private final Cache<String, RateLimiter> ipLimiters;
   private final Cache<String, RateLimiter> commandLimiters;
+  private final HeraldMetrics metrics;
 
+  /** Limits whose refusals are counted nowhere; for tests. */
   public RateLimits(RateLimitProperties properties) {
+    this(properties, HeraldMetrics.unregistered());
+  }
+
+  /**
+   * @param metrics where refusals are counted ({@code herald_rate_limited_total})
+   */
+  public RateLimits(RateLimitProperties properties, HeraldMetrics metrics) {
     this.properties = properties;
+    this.metrics = metrics;
     this.inboundFrames = config(properties.inboundFrames());
     this.connectionsPerIp = config(properties.connectionsPerIp());
     this.apiPublishes = RateLimiter.of("api-publishes", config(properties.apiPublishes()));
@@ -81,6 +92,7 @@ public final class RateLimits {
     }
     RateLimiter limiter = ipLimiters.get(clientIp, ip -> RateLimiter.of("ip", connectionsPerIp));
     if (!limiter.acquirePermission()) {
+      metrics.rateLimited(HeraldMetrics.Limit.CONNECTIONS_PER_IP);
       throw new RateLimitedException("too many new connections", retryAfter(limiter));
     }
   }
@@ -99,6 +111,7 @@ public final class RateLimits {
     RateLimiter limiter =
         commandLimiters.get(sender, key -> RateLimiter.of("commands", inboundFrames));
     if (!limiter.acquirePermission()) {
+      metrics.rateLimited(HeraldMetrics.Limit.HTTP_COMMANDS);
       throw new RateLimitedException("too many commands", retryAfter(limiter));
     }
   }
@@ -114,6 +127,7 @@ public final class RateLimits {
     }
     if (publications > properties.apiPublishes().burst()
         || !apiPublishes.acquirePermission(publications)) {
+      metrics.rateLimited(HeraldMetrics.Limit.API_PUBLISHES);
       throw new RateLimitedException("too many publications", retryAfter(apiPublishes));
     }
   }

@@ -89,6 +89,11 @@ public final class ChannelRegistry implements EngineListener {
     return counts;
   }
 
+  /** How many channels this node holds a hub for (some may be on their way out). */
+  public int channelCount() {
+    return hubs.size();
+  }
+
   /** How many subscriptions this node holds, across channels. */
   public int subscriptionCount() {
     return hubs.values().stream().mapToInt(ChannelHub::size).sum();

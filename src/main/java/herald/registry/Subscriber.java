@@ -16,6 +16,15 @@ public interface Subscriber {
 
   void onPublication(Publication publication);
 
+  /**
+   * A publication read back from history while the subscription recovers, in order with the live
+   * ones; delivered like any other, but it was not published just now (its delivery lag is not
+   * timed).
+   */
+  default void onReplay(Publication publication) {
+    onPublication(publication);
+  }
+
   void onJoin(ChannelName channel, ClientInfo client);
 
   void onLeave(ChannelName channel, ClientInfo client);

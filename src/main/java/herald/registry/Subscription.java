@@ -56,7 +56,11 @@ public final class Subscription {
 
   synchronized void offer(Publication publication) {
     switch (state) {
-      case LIVE -> deliverIfNext(publication);
+      case LIVE -> {
+        if (isNext(publication)) {
+          subscriber.onPublication(publication);
+        }
+      }
       case RECOVERING -> buffer(publication);
       case CLOSED -> {}
     }
@@ -83,15 +87,22 @@ public final class Subscription {
     pending.addLast(item);
   }
 
-  private void deliverIfNext(Publication publication) {
+  /** Whether {@code publication} is to be delivered next; moves the position past it if so. */
+  private boolean isNext(Publication publication) {
     if (!publication.epoch().equals(epoch)) {
       // A new sequence the engine did not announce: never follow it silently.
       moveTo(new StreamPosition(Math.max(0, publication.offset() - 1), publication.epoch()));
     } else if (publication.offset() <= lastOffset) {
-      return;
+      return false;
     }
     lastOffset = publication.offset();
-    subscriber.onPublication(publication);
+    return true;
+  }
+
+  private void deliverIfNext(Publication publication) {
+    if (isNext(publication)) {
+      subscriber.onPublication(publication);
+    }
   }
 
   private void moveTo(StreamPosition position) {
@@ -127,7 +138,11 @@ public final class Subscription {
     lastOffset = recovered ? since.offset() : latest.offset();
     state = State.LIVE;
     if (recovered) {
-      page.publications().forEach(this::deliverIfNext);
+      for (Publication publication : page.publications()) {
+        if (isNext(publication)) {
+          subscriber.onReplay(publication);
+        }
+      }
     }
     ArrayDeque<Object> buffered = pending;
     pending = null;

@@ -5,6 +5,7 @@ import herald.protocol.HeraldException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -70,12 +71,21 @@ final class RedisConnector implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(RedisConnector.class);
 
+  /** The names of the two lanes' circuit breakers (the {@code name} tag of their metrics). */
+  static final String DIRECT_LANE = "redis";
+
+  static final String QUEUED_LANE = "redis-queued";
+
   private static final Duration FIRST_RETRY = Duration.ofMillis(100);
   private static final Duration LONGEST_RETRY = Duration.ofSeconds(2);
 
   private final RedisURI uri;
   private final ClientResources resources;
   private final RedisClient client;
+
+  /** The lanes' breakers by name, for metrics; created here, one per lane, never more. */
+  private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
+
   private final CircuitBreaker breaker;
   private final CircuitBreaker queuedBreaker;
   private final CommandGate gate;
@@ -90,16 +100,16 @@ final class RedisConnector implements AutoCloseable {
    * @throws IllegalArgumentException naming {@code herald.redis.url} when the URL is missing or
    *     malformed
    */
-  RedisConnector(RedisProperties properties, String instance) {
+  RedisConnector(RedisProperties properties) {
     this.uri = RedisUrl.parse(properties.url());
     uri.setTimeout(properties.commandTimeout());
-    this.breaker = CircuitBreaker.of("herald-redis-" + instance, breakerConfig(properties));
+    this.breaker = breakers.circuitBreaker(DIRECT_LANE, breakerConfig(properties));
     // Timeouts do not count against the queued lane: its queue already sheds load when Redis is
     // slow, and a breaker opened by slowness would refuse a whole wave of resubscribes, which then
     // come back together. Connection failures still open it, so an unreachable Redis fails fast.
     this.queuedBreaker =
-        CircuitBreaker.of(
-            "herald-redis-queued-" + instance,
+        breakers.circuitBreaker(
+            QUEUED_LANE,
             CircuitBreakerConfig.from(breakerConfig(properties))
                 .ignoreExceptions(RedisCommandTimeoutException.class)
                 .build());
@@ -307,6 +317,16 @@ final class RedisConnector implements AutoCloseable {
    */
   Disposable listen(String redisChannel, Consumer<String> onMessage) {
     return listeners.listen(redisChannel, onMessage);
+  }
+
+  /** Both lanes' circuit breakers. */
+  CircuitBreakerRegistry breakers() {
+    return breakers;
+  }
+
+  /** The queued lane's gate. */
+  CommandGate gate() {
+    return gate;
   }
 
   /** Whether the command connection is open now. */

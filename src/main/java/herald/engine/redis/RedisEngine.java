@@ -49,7 +49,7 @@ final class RedisEngine implements Engine, AutoCloseable {
    *     malformed; an unreachable Redis is no error
    */
   RedisEngine(RedisProperties properties, ChannelOptionsResolver options, JsonMapper json) {
-    this.connector = new RedisConnector(properties, instance);
+    this.connector = new RedisConnector(properties);
     this.publications = new RedisPublications(connector, options, json);
     this.recoveryReads =
         new RecoveryReads(
@@ -71,6 +71,11 @@ final class RedisEngine implements Engine, AutoCloseable {
         instance,
         connector.target(),
         properties.pubsubConnections());
+  }
+
+  /** Whether every pub/sub connection is open now; for metrics. */
+  boolean pubSubConnected() {
+    return subscriptions.isConnected();
   }
 
   /** The connection to Redis, for other classes of this package (cluster-wide control). */

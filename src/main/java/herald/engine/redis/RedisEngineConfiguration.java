@@ -20,6 +20,12 @@ class RedisEngineConfiguration {
     return new RedisEngine(properties, options, json);
   }
 
+  /** Engine state, circuit breakers and the command queue as {@code herald_redis_*} meters. */
+  @Bean
+  RedisEngineMetrics redisEngineMetrics(RedisEngine engine) {
+    return new RedisEngineMetrics(engine);
+  }
+
   /** The node directory and control bus on the engine's Redis connection. */
   @Bean(destroyMethod = "close")
   RedisBackplane backplane(RedisEngine engine) {

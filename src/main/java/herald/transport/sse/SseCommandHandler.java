@@ -4,6 +4,7 @@ import herald.config.LimitProperties;
 import herald.engine.Engine;
 import herald.engine.HistoryPage;
 import herald.engine.HistoryQuery;
+import herald.observability.HeraldMetrics;
 import herald.protocol.Command;
 import herald.protocol.HeraldException;
 import herald.protocol.JsonFrameCodec;
@@ -47,6 +48,7 @@ final class SseCommandHandler {
   private final ClientAddress addresses;
   private final JsonMapper json;
   private final long maxMessageSize;
+  private final HeraldMetrics metrics;
 
   SseCommandHandler(
       JsonFrameCodec codec,
@@ -56,7 +58,8 @@ final class SseCommandHandler {
       RateLimits rateLimits,
       ClientAddress addresses,
       JsonMapper json,
-      LimitProperties limits) {
+      LimitProperties limits,
+      HeraldMetrics metrics) {
     this.codec = codec;
     this.tokens = tokens;
     this.permissions = permissions;
@@ -65,6 +68,7 @@ final class SseCommandHandler {
     this.addresses = addresses;
     this.json = json;
     this.maxMessageSize = limits.maxMessageSize().toBytes();
+    this.metrics = metrics;
   }
 
   Mono<ServerResponse> command(ServerRequest request) {
@@ -152,6 +156,7 @@ final class SseCommandHandler {
     permissions.checkPublish(credentials, publish.channel());
     return engine
         .publish(publish.channel(), publish.data(), credentials.user())
+        .doOnNext(publication -> metrics.published(HeraldMetrics.Source.CLIENT, 1))
         .map(publication -> Reply.ok(publish.id(), new Reply.Published(publication.offset())));
   }
 

@@ -4,6 +4,7 @@ import herald.config.LimitProperties;
 import herald.connection.ClientSessions;
 import herald.connection.Heartbeat;
 import herald.engine.Engine;
+import herald.observability.HeraldMetrics;
 import herald.protocol.JsonFrameCodec;
 import herald.ratelimit.RateLimits;
 import herald.security.ChannelPermissions;
@@ -35,6 +36,7 @@ class SseConfiguration {
       LimitProperties limits,
       SseProperties properties,
       Heartbeat<SseConnection> heartbeat,
+      HeraldMetrics metrics,
       JsonFrameCodec codec,
       Engine engine,
       RateLimits rateLimits,
@@ -48,10 +50,11 @@ class SseConfiguration {
             limits,
             properties,
             Schedulers.parallel(),
-            heartbeat);
+            heartbeat,
+            metrics);
     SseCommandHandler commands =
         new SseCommandHandler(
-            codec, tokens, permissions, engine, rateLimits, addresses, json, limits);
+            codec, tokens, permissions, engine, rateLimits, addresses, json, limits, metrics);
     return RouterFunctions.route()
         .GET("/sse", handler::stream)
         .POST("/sse/commands", commands::command)

@@ -6,6 +6,7 @@ import herald.channel.Publication;
 import herald.channel.StreamPosition;
 import herald.connection.Connection;
 import herald.connection.OutboundQueue;
+import herald.observability.TransportMetrics;
 import herald.protocol.CloseCode;
 import herald.registry.Recovery;
 import reactor.core.publisher.Mono;
@@ -17,9 +18,11 @@ import reactor.core.publisher.Mono;
 final class SseConnection implements Connection {
 
   private final OutboundQueue<SseEvent> queue;
+  private final TransportMetrics metrics;
 
-  SseConnection(int queueCapacity) {
+  SseConnection(int queueCapacity, TransportMetrics metrics) {
     this.queue = new OutboundQueue<>(queueCapacity);
+    this.metrics = metrics;
   }
 
   OutboundQueue<SseEvent> queue() {
@@ -50,7 +53,12 @@ final class SseConnection implements Connection {
 
   @Override
   public void deliver(Publication publication) {
-    send(new SseEvent.Message(publication));
+    send(new SseEvent.Message(publication, true));
+  }
+
+  @Override
+  public void replay(Publication publication) {
+    send(new SseEvent.Message(publication, false));
   }
 
   /** {@code event: reset}, with the new position in its id, so that a resume starts from there. */
@@ -77,17 +85,31 @@ final class SseConnection implements Connection {
 
   @Override
   public void disconnect(CloseCode code, String reason) {
+    boolean ending;
     if (code == CloseCode.SLOW_CONSUMER) {
       // Drop what it could not read; the handler then tells it, after what its socket holds.
-      queue.abort();
+      ending = queue.abort();
     } else {
-      queue.finish(new SseEvent.Disconnect(code, reason));
+      ending = queue.finish(new SseEvent.Disconnect(code, reason));
+    }
+    if (ending) {
+      metrics.disconnected(code);
     }
   }
 
   /** The client went away. */
   void terminate() {
-    queue.terminate();
+    if (queue.terminate()) {
+      metrics.clientClosed();
+    }
+  }
+
+  /** Counts {@code event} as written once it is rendered for the response. */
+  void written(SseEvent event) {
+    if (event instanceof SseEvent.Message message) {
+      metrics.delivered(
+          1, message.live() ? message.publication().ts() : TransportMetrics.NOT_TIMED);
+    }
   }
 
   Mono<Void> ended() {

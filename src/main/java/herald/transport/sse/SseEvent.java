@@ -8,8 +8,11 @@ import herald.protocol.CloseCode;
 /** What an SSE stream's queue holds; each renders to zero or one event block. */
 sealed interface SseEvent {
 
-  /** A publication: {@code event: message}. */
-  record Message(Publication publication) implements SseEvent {}
+  /**
+   * A publication: {@code event: message}. {@code live} is false for one replayed from history,
+   * whose delivery lag is not timed.
+   */
+  record Message(Publication publication, boolean live) implements SseEvent {}
 
   /** A channel's starting position; renders nothing, but later ids include it. */
   record Positioned(ChannelName channel, StreamPosition position) implements SseEvent {}

@@ -5,7 +5,9 @@ import herald.channel.StreamPosition;
 import herald.config.LimitProperties;
 import herald.connection.ClientSession;
 import herald.connection.ClientSessions;
+import herald.connection.ConnectionLog;
 import herald.connection.Heartbeat;
+import herald.observability.HeraldMetrics;
 import herald.protocol.CloseCode;
 import herald.protocol.ErrorCode;
 import herald.protocol.HeraldException;
@@ -19,6 +21,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -59,6 +62,7 @@ final class SseHandler {
   private final SseProperties properties;
   private final Scheduler timers;
   private final Heartbeat<SseConnection> heartbeat;
+  private final HeraldMetrics metrics;
   private final NettyDataBufferFactory buffers =
       new NettyDataBufferFactory(ByteBufAllocator.DEFAULT);
 
@@ -70,7 +74,8 @@ final class SseHandler {
       LimitProperties limits,
       SseProperties properties,
       Scheduler timers,
-      Heartbeat<SseConnection> heartbeat) {
+      Heartbeat<SseConnection> heartbeat,
+      HeraldMetrics metrics) {
     this.sessions = sessions;
     this.permissions = permissions;
     this.tokens = tokens;
@@ -79,10 +84,18 @@ final class SseHandler {
     this.properties = properties;
     this.timers = timers;
     this.heartbeat = heartbeat;
+    this.metrics = metrics;
   }
 
   Mono<ServerResponse> stream(ServerRequest request) {
-    return Mono.defer(() -> checkedStream(request));
+    metrics.sse().handshake();
+    return Mono.defer(() -> checkedStream(request)).doOnError(this::countRefusal);
+  }
+
+  private void countRefusal(Throwable error) {
+    if (error instanceof HeraldException herald && herald.code() == ErrorCode.RATE_LIMITED) {
+      metrics.rateLimited(HeraldMetrics.Limit.CONNECTIONS_PER_USER);
+    }
   }
 
   private Mono<ServerResponse> checkedStream(ServerRequest request) {
@@ -127,7 +140,7 @@ final class SseHandler {
       Set<ChannelName> channels,
       Map<ChannelName, StreamPosition> resumed,
       Runnable drop) {
-    SseConnection connection = new SseConnection(limits.outboundQueue());
+    SseConnection connection = new SseConnection(limits.outboundQueue(), metrics.sse());
     ClientSession client = sessions.open("sse", credentials, connection);
     SseRenderer renderer = new SseRenderer(json, buffers, resumed);
 
@@ -160,7 +173,7 @@ final class SseHandler {
                 connection
                     .queue()
                     .items()
-                    .mapNotNull(renderer::render)
+                    .mapNotNull(event -> rendered(connection, renderer, event))
                     .mergeWith(deadlines)
                     .takeUntilOther(aborted),
                 Mono.defer(() -> slowConsumerNotice(connection, renderer)))
@@ -172,6 +185,13 @@ final class SseHandler {
                   dropIfStuck(connection, drop);
                 });
     return sessions.claim(client).thenReturn(stream);
+  }
+
+  private static @Nullable DataBuffer rendered(
+      SseConnection connection, SseRenderer renderer, SseEvent event) {
+    DataBuffer rendered = renderer.render(event);
+    connection.written(event);
+    return rendered;
   }
 
   /**
@@ -244,10 +264,13 @@ final class SseHandler {
 
   private Mono<Void> failed(ClientSession client, SseConnection connection, Throwable error) {
     if (error instanceof HeraldException herald) {
-      log.warn("client={} sse subscribe failed code={}", client.id(), herald.code().code());
+      ConnectionLog.about(log.atWarn(), client)
+          .log("client={} user={} sse subscribe failed code={}", herald.code().code());
       connection.disconnect(CloseCode.GOING_AWAY, herald.getMessage());
     } else {
-      log.error("client={} sse subscribe failed", client.id(), error);
+      ConnectionLog.about(log.atError(), client)
+          .setCause(error)
+          .log("client={} user={} sse subscribe failed");
       connection.disconnect(CloseCode.GOING_AWAY, "internal error");
     }
     return Mono.empty();
@@ -260,7 +283,9 @@ final class SseHandler {
         .close()
         .subscribe(
             done -> {},
-            error -> log.warn("client={} release failed: {}", client.id(), error.toString()));
+            error ->
+                ConnectionLog.about(log.atWarn(), client)
+                    .log("client={} user={} release failed: {}", error.toString()));
   }
 
   private Set<ChannelName> channels(ServerRequest request) {

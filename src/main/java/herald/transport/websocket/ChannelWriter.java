@@ -2,7 +2,9 @@ package herald.transport.websocket;
 
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
+import herald.observability.TransportMetrics;
 import herald.protocol.FrameCodec;
+import herald.protocol.Push;
 import herald.protocol.ServerFrame;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -41,6 +43,9 @@ final class ChannelWriter implements Runnable {
   /** Wraps the last frame, after which nothing more is written. */
   private record Last(ServerFrame frame) {}
 
+  /** Wraps a publication replayed from history: delivered, but its lag is not timed. */
+  private record Replayed(Push.Message message) {}
+
   private static final AtomicIntegerFieldUpdater<ChannelWriter> WIP =
       AtomicIntegerFieldUpdater.newUpdater(ChannelWriter.class, "wip");
 
@@ -48,22 +53,33 @@ final class ChannelWriter implements Runnable {
   private final FrameCodec codec;
   private final int capacity;
   private final Duration finishGrace;
+  private final TransportMetrics metrics;
   private final Queue<Object> pending = Queues.unboundedMultiproducer().get();
   private final AtomicInteger queued = new AtomicInteger();
   private final Sinks.Empty<Void> written = Sinks.empty();
   private volatile int wip;
   private volatile boolean discarding;
   private boolean done;
+  // What the current drain wrote, for the metrics; the event loop's alone, like done.
+  private int batchPublications;
+  private long batchOldest = TransportMetrics.NOT_TIMED;
 
   /**
    * @param finishGrace how long the frames up to the one given to {@link #finish} may take to go
    *     out before the channel is closed with them
+   * @param metrics where written publications are counted and their lag timed, once per drain
    */
-  ChannelWriter(Channel channel, FrameCodec codec, int capacity, Duration finishGrace) {
+  ChannelWriter(
+      Channel channel,
+      FrameCodec codec,
+      int capacity,
+      Duration finishGrace,
+      TransportMetrics metrics) {
     this.channel = channel;
     this.codec = codec;
     this.capacity = capacity;
     this.finishGrace = finishGrace;
+    this.metrics = metrics;
   }
 
   /**
@@ -72,6 +88,11 @@ final class ChannelWriter implements Runnable {
    */
   boolean offer(ServerFrame frame) {
     return queue(frame);
+  }
+
+  /** {@link #offer}s a publication replayed from history. */
+  boolean offerReplayed(Push.Message message) {
+    return queue(new Replayed(message));
   }
 
   /** Queues a ping, unless the queue is full (the connection is about to close then anyway). */
@@ -162,14 +183,40 @@ final class ChannelWriter implements Runnable {
         channel.flush();
         pending.clear();
         end();
+        counted();
         return;
       }
       queued.decrementAndGet();
-      channel.write(item == PING ? new PingWebSocketFrame() : frameOf((ServerFrame) item), ignored);
+      channel.write(frameFor(item), ignored);
       wrote = true;
     }
     if (wrote) {
       channel.flush();
+    }
+    counted();
+  }
+
+  private WebSocketFrame frameFor(Object item) {
+    if (item == PING) {
+      return new PingWebSocketFrame();
+    }
+    if (item instanceof Replayed replayed) {
+      batchPublications++;
+      return frameOf(replayed.message());
+    }
+    if (item instanceof Push.Message message) {
+      batchPublications++;
+      batchOldest = Math.min(batchOldest, message.publication().ts());
+    }
+    return frameOf((ServerFrame) item);
+  }
+
+  /** Counts the drain's publications and times its oldest live one: once per drain, not frame. */
+  private void counted() {
+    if (batchPublications > 0) {
+      metrics.delivered(batchPublications, batchOldest);
+      batchPublications = 0;
+      batchOldest = TransportMetrics.NOT_TIMED;
     }
   }
 

@@ -2,8 +2,10 @@ package herald.transport.websocket;
 
 import herald.connection.ClientSession;
 import herald.connection.ClientSessions;
+import herald.connection.ConnectionLog;
 import herald.engine.HistoryPage;
 import herald.engine.HistoryQuery;
+import herald.observability.HeraldMetrics;
 import herald.protocol.CloseCode;
 import herald.protocol.Command;
 import herald.protocol.ErrorCode;
@@ -35,6 +37,7 @@ final class CommandDispatcher {
   private final JsonMapper json;
   private final long maxMessageSize;
   private final Clock clock;
+  private final HeraldMetrics metrics;
   private volatile boolean connected;
   private boolean connectFrameSeen;
 
@@ -46,6 +49,7 @@ final class CommandDispatcher {
       JsonMapper json,
       long maxMessageSize,
       Clock clock,
+      HeraldMetrics metrics,
       boolean connected) {
     this.client = client;
     this.connection = connection;
@@ -54,6 +58,7 @@ final class CommandDispatcher {
     this.json = json;
     this.maxMessageSize = maxMessageSize;
     this.clock = clock;
+    this.metrics = metrics;
     this.connected = connected;
   }
 
@@ -160,6 +165,7 @@ final class CommandDispatcher {
     }
     return client
         .publish(publish.channel(), publish.data())
+        .doOnNext(published -> metrics.published(HeraldMetrics.Source.CLIENT, 1))
         .flatMap(publication -> reply(ok(publish, new Reply.Published(publication.offset()))));
   }
 
@@ -222,7 +228,9 @@ final class CommandDispatcher {
     if (error instanceof IllegalArgumentException) {
       return reply(Reply.error(id, ErrorCode.BAD_REQUEST, "bad request"));
     }
-    log.error("client={} command failed", client.id(), error);
+    ConnectionLog.about(log.atError(), client)
+        .setCause(error)
+        .log("client={} user={} command failed");
     return reply(Reply.error(id, ErrorCode.INTERNAL, "internal error"));
   }
 }

@@ -3,7 +3,10 @@ package herald.transport.websocket;
 import herald.config.LimitProperties;
 import herald.connection.ClientSession;
 import herald.connection.ClientSessions;
+import herald.connection.ConnectionLog;
 import herald.connection.Heartbeat;
+import herald.observability.HeraldMetrics;
+import herald.observability.TransportMetrics;
 import herald.protocol.CloseCode;
 import herald.protocol.Command;
 import herald.protocol.FrameCodec;
@@ -64,6 +67,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   private final Scheduler timers;
   private final Heartbeat<WebSocketConnection> heartbeat;
   private final RateLimits rateLimits;
+  private final HeraldMetrics metrics;
+  private final TransportMetrics transport;
 
   HeraldWebSocketHandler(
       List<FrameCodec> codecs,
@@ -75,7 +80,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
       Clock clock,
       Scheduler timers,
       Heartbeat<WebSocketConnection> heartbeat,
-      RateLimits rateLimits) {
+      RateLimits rateLimits,
+      HeraldMetrics metrics) {
     this.codecs =
         codecs.stream().collect(Collectors.toMap(FrameCodec::subprotocol, Function.identity()));
     this.defaultCodec = codecs.get(0);
@@ -88,6 +94,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     this.timers = timers;
     this.heartbeat = heartbeat;
     this.rateLimits = rateLimits;
+    this.metrics = metrics;
+    this.transport = metrics.websocket();
   }
 
   @Override
@@ -97,6 +105,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
 
   @Override
   public Mono<Void> handle(WebSocketSession session) {
+    transport.handshake();
     return session
         .getHandshakeInfo()
         .getPrincipal()
@@ -114,13 +123,20 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   }
 
   private Mono<Void> refuse(WebSocketSession session, HeraldException error) {
-    log.warn("session={} refused code={}", session.getId(), error.code().code());
+    // No client yet: the handshake's session id stands in for it.
+    log.atWarn()
+        .addKeyValue("session", session.getId())
+        .log("session={} refused code={}", session.getId(), error.code().code());
     CloseCode code =
         switch (error.code()) {
           case RATE_LIMITED -> CloseCode.RATE_LIMIT_EXCEEDED;
           case UNAUTHORIZED -> CloseCode.UNAUTHORIZED;
           default -> CloseCode.FORBIDDEN;
         };
+    if (code == CloseCode.RATE_LIMIT_EXCEEDED) {
+      metrics.rateLimited(HeraldMetrics.Limit.CONNECTIONS_PER_USER);
+    }
+    transport.disconnected(code);
     return session.close(new CloseStatus(code.code(), error.getMessage()));
   }
 
@@ -128,10 +144,11 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     FrameCodec codec = codecFor(session);
     Connection netty = ConnectionExposingUpgradeStrategy.connection(session);
     ChannelWriter writer =
-        new ChannelWriter(netty.channel(), codec, limits.outboundQueue(), LAST_FRAMES_GRACE);
+        new ChannelWriter(
+            netty.channel(), codec, limits.outboundQueue(), LAST_FRAMES_GRACE, transport);
     netty.addHandlerLast(WritabilityRelay.NAME, new WritabilityRelay(writer));
     Liveness liveness = new Liveness(clock);
-    WebSocketConnection connection = new WebSocketConnection(writer, liveness);
+    WebSocketConnection connection = new WebSocketConnection(writer, liveness, transport);
     ClientSession client = sessions.open("websocket", credentials, connection);
     CommandDispatcher dispatcher =
         new CommandDispatcher(
@@ -142,12 +159,14 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
             json,
             limits.maxMessageSize().toBytes(),
             clock,
+            metrics,
             connected);
     InboundLimiter limiter =
         new InboundLimiter(
             rateLimits.enabled() ? rateLimits.inboundFrames() : null,
             rateLimits.rejectionsBeforeClose(),
-            connection);
+            connection,
+            metrics);
 
     Mono<Void> inbound =
         session
@@ -203,7 +222,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
    */
   private Mono<Void> dropSlowConsumer(
       WebSocketSession session, ClientSession client, WebSocketConnection connection) {
-    log.info("client={} closed as a slow consumer", client.id());
+    ConnectionLog.about(log.atInfo(), client).log("client={} user={} closed as a slow consumer");
     releaseQuietly(client);
     return session
         .close(connection.closeStatus())
@@ -269,7 +288,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   }
 
   private static Mono<Void> ended(ClientSession client, Throwable error) {
-    log.debug("client={} connection ended: {}", client.id(), error.toString());
+    ConnectionLog.about(log.atDebug(), client)
+        .log("client={} user={} connection ended: {}", error.toString());
     return Mono.empty();
   }
 
@@ -279,6 +299,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
         .close()
         .subscribe(
             done -> {},
-            error -> log.warn("client={} release failed: {}", client.id(), error.toString()));
+            error ->
+                ConnectionLog.about(log.atWarn(), client)
+                    .log("client={} user={} release failed: {}", error.toString()));
   }
 }

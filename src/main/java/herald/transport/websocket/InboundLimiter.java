@@ -1,5 +1,6 @@
 package herald.transport.websocket;
 
+import herald.observability.HeraldMetrics;
 import herald.protocol.CloseCode;
 import herald.protocol.Command;
 import herald.protocol.ErrorCode;
@@ -24,16 +25,21 @@ final class InboundLimiter {
   private final @Nullable RateLimiter limiter;
   private final int rejectionsBeforeClose;
   private final WebSocketConnection connection;
+  private final HeraldMetrics metrics;
   private int rejectedInARow;
 
   /**
    * @param limiter the connection's own limiter, or {@code null} when limits are off
    */
   InboundLimiter(
-      @Nullable RateLimiter limiter, int rejectionsBeforeClose, WebSocketConnection connection) {
+      @Nullable RateLimiter limiter,
+      int rejectionsBeforeClose,
+      WebSocketConnection connection,
+      HeraldMetrics metrics) {
     this.limiter = limiter;
     this.rejectionsBeforeClose = rejectionsBeforeClose;
     this.connection = connection;
+    this.metrics = metrics;
   }
 
   Mono<Void> limit(Command command, Mono<Void> dispatch) {
@@ -49,6 +55,7 @@ final class InboundLimiter {
   private Mono<Void> reject(Command command) {
     return Mono.fromRunnable(
         () -> {
+          metrics.rateLimited(HeraldMetrics.Limit.INBOUND_FRAMES);
           rejectedInARow++;
           if (rejectedInARow >= rejectionsBeforeClose) {
             connection.disconnect(CloseCode.RATE_LIMIT_EXCEEDED, "rate limit exceeded");

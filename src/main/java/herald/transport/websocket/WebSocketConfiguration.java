@@ -3,6 +3,7 @@ package herald.transport.websocket;
 import herald.config.LimitProperties;
 import herald.connection.ClientSessions;
 import herald.connection.Heartbeat;
+import herald.observability.HeraldMetrics;
 import herald.protocol.FrameCodec;
 import herald.protocol.JsonFrameCodec;
 import herald.protocol.MsgpackFrameCodec;
@@ -49,7 +50,8 @@ class WebSocketConfiguration {
       WebSocketProperties properties,
       Clock clock,
       RateLimits rateLimits,
-      Heartbeat<WebSocketConnection> heartbeat) {
+      Heartbeat<WebSocketConnection> heartbeat,
+      HeraldMetrics metrics) {
     List<FrameCodec> ordered =
         codecs.stream()
             .sorted(
@@ -66,7 +68,8 @@ class WebSocketConfiguration {
             clock,
             Schedulers.parallel(),
             heartbeat,
-            rateLimits);
+            rateLimits,
+            metrics);
     return new SimpleUrlHandlerMapping(Map.of("/ws", handler), Ordered.HIGHEST_PRECEDENCE);
   }
 

@@ -5,6 +5,7 @@ import herald.channel.ClientInfo;
 import herald.channel.Publication;
 import herald.channel.StreamPosition;
 import herald.connection.Connection;
+import herald.observability.TransportMetrics;
 import herald.protocol.CloseCode;
 import herald.protocol.Push;
 import herald.protocol.Reply;
@@ -25,13 +26,15 @@ final class WebSocketConnection implements Connection {
 
   private final ChannelWriter writer;
   private final Liveness liveness;
+  private final TransportMetrics metrics;
   private final AtomicReference<@Nullable CloseStatus> closeStatus = new AtomicReference<>();
   private final Sinks.Empty<Void> ended = Sinks.empty();
   private final Sinks.Empty<Void> aborted = Sinks.empty();
 
-  WebSocketConnection(ChannelWriter writer, Liveness liveness) {
+  WebSocketConnection(ChannelWriter writer, Liveness liveness, TransportMetrics metrics) {
     this.writer = writer;
     this.liveness = liveness;
+    this.metrics = metrics;
   }
 
   void reply(Reply reply) {
@@ -41,6 +44,13 @@ final class WebSocketConnection implements Connection {
   @Override
   public void deliver(Publication publication) {
     send(new Push.Message(publication));
+  }
+
+  @Override
+  public void replay(Publication publication) {
+    if (closeStatus.get() == null && !writer.offerReplayed(new Push.Message(publication))) {
+      disconnect(CloseCode.SLOW_CONSUMER, "slow consumer");
+    }
   }
 
   @Override
@@ -86,6 +96,7 @@ final class WebSocketConnection implements Connection {
     if (!closeStatus.compareAndSet(null, new CloseStatus(code.code(), reason))) {
       return;
     }
+    metrics.disconnected(code);
     if (code == CloseCode.SLOW_CONSUMER) {
       writer.discard();
       aborted.tryEmitEmpty();
@@ -97,7 +108,9 @@ final class WebSocketConnection implements Connection {
 
   /** The client went away: stop writing and end timers; no frame to send. */
   void terminate() {
-    closeStatus.compareAndSet(null, CloseStatus.NORMAL);
+    if (closeStatus.compareAndSet(null, CloseStatus.NORMAL)) {
+      metrics.clientClosed();
+    }
     writer.discard();
     ended.tryEmitEmpty();
   }

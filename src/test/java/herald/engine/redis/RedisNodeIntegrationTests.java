@@ -7,6 +7,7 @@ import herald.HeraldApplication;
 import herald.engine.Engine;
 import herald.support.Frames;
 import herald.support.HeraldIntegrationTest;
+import herald.support.Prometheus;
 import herald.support.RedisServerExtension;
 import herald.support.TestApi;
 import herald.support.TestIds;
@@ -204,8 +205,19 @@ class RedisNodeIntegrationTests {
   void publishAnswers503AndReadinessIsDownWhileRedisIsDownAndBothRecoverWhenItIsBack() {
     String channel = "document:" + TestIds.next("redis");
     TestApi api = new TestApi(http);
+    Prometheus up = Prometheus.scrape(http);
+    assertThat(up.value(COMMANDS_CONNECTED)).isEqualTo(1);
+    assertThat(up.value("herald_redis_connected{connection=\"pubsub\"}")).isEqualTo(1);
+    assertThat(up.value("herald_redis_circuit_breaker_state{name=\"redis\",state=\"closed\"}"))
+        .isEqualTo(1);
+    assertThat(up.has("herald_redis_commands_queued")).isTrue();
+    assertThat(up.has("herald_redis_commands_in_flight")).isTrue();
     redis.stop();
     try {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .alias("the metrics show the engine down")
+          .until(() -> Prometheus.scrape(http).value(COMMANDS_CONNECTED) == 0);
       long started = System.nanoTime();
       TestApi.Answer answer =
           api.post("/api/v1/publish", Map.of("channel", channel, "data", Map.of("n", 1)));
@@ -233,5 +245,9 @@ class RedisNodeIntegrationTests {
                     .returnResult(String.class)
                     .getStatus()
                     .is2xxSuccessful());
+    assertThat(Prometheus.scrape(http).value(COMMANDS_CONNECTED)).isEqualTo(1);
   }
+
+  private static final String COMMANDS_CONNECTED =
+      "herald_redis_connected{connection=\"commands\"}";
 }

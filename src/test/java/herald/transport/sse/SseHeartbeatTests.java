@@ -3,6 +3,7 @@ package herald.transport.sse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import herald.connection.Heartbeat;
+import herald.observability.HeraldMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,8 +31,8 @@ class SseHeartbeatTests {
 
   @Test
   void everyIdleStreamGetsAPingEveryInterval() {
-    SseConnection first = new SseConnection(10);
-    SseConnection second = new SseConnection(10);
+    SseConnection first = new SseConnection(10, HeraldMetrics.unregistered().sse());
+    SseConnection second = new SseConnection(10, HeraldMetrics.unregistered().sse());
     heartbeat.add(first);
     heartbeat.add(second);
     List<SseEvent> firstEvents = drain(first);
@@ -48,7 +49,7 @@ class SseHeartbeatTests {
 
   @Test
   void aStreamWithEventsWaitingGetsNoPing() {
-    SseConnection stream = new SseConnection(10);
+    SseConnection stream = new SseConnection(10, HeraldMetrics.unregistered().sse());
     heartbeat.add(stream);
     stream.checkpoint(); // queued, nobody reads it yet
 
@@ -60,7 +61,7 @@ class SseHeartbeatTests {
 
   @Test
   void aRemovedStreamGetsNoMorePings() {
-    SseConnection stream = new SseConnection(10);
+    SseConnection stream = new SseConnection(10, HeraldMetrics.unregistered().sse());
     heartbeat.add(stream);
     List<SseEvent> events = drain(stream);
     time.advanceTimeBy(Duration.ofSeconds(15));

@@ -2,10 +2,16 @@ package herald.transport.websocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import herald.channel.ChannelName;
+import herald.channel.Publication;
+import herald.observability.HeraldMetrics;
+import herald.observability.TransportMetrics;
 import herald.protocol.CloseCode;
 import herald.protocol.JsonFrameCodec;
 import herald.protocol.Push;
 import herald.protocol.Reply;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.WriteBufferWaterMark;
@@ -21,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.node.JsonNodeFactory;
 
 /** The writer on a real (embedded) Netty channel: what reaches the channel, in which order. */
 class ChannelWriterTests {
@@ -28,10 +35,13 @@ class ChannelWriterTests {
   private static final int CAPACITY = 3;
   private static final Duration GRACE = Duration.ofSeconds(10);
 
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final TransportMetrics metrics = new HeraldMetrics(registry).websocket();
+
   private final FlushCounter flushes = new FlushCounter(true);
   private final EmbeddedChannel channel = new EmbeddedChannel(flushes);
   private final ChannelWriter writer =
-      new ChannelWriter(channel, new JsonFrameCodec(), CAPACITY, GRACE);
+      new ChannelWriter(channel, new JsonFrameCodec(), CAPACITY, GRACE, metrics);
 
   @AfterEach
   void close() {
@@ -50,6 +60,25 @@ class ChannelWriterTests {
     assertThat(written())
         .containsExactly("{\"id\":1,\"result\":{}}", "{\"id\":2,\"result\":{}}", "ping");
     assertThat(flushes.count).isEqualTo(1);
+  }
+
+  @Test
+  void aDrainCountsItsPublicationsAndTimesOnlyTheOldestLiveOne() {
+    long now = System.currentTimeMillis();
+    writer.offer(message(1, now - 5_000));
+    writer.offer(message(2, now));
+    writer.offerReplayed(message(3, now - 3_600_000));
+
+    channel.runPendingTasks();
+
+    assertThat(written()).hasSize(3);
+    assertThat(registry.get("herald.deliveries").tag("transport", "websocket").counter().count())
+        .isEqualTo(3);
+    Timer lag = registry.get("herald.delivery.lag").tag("transport", "websocket").timer();
+    assertThat(lag.count()).as("one sample for the drain").isEqualTo(1);
+    assertThat(lag.max(TimeUnit.MILLISECONDS))
+        .as("the oldest live publication, not the replayed one")
+        .isBetween(5_000.0, 60_000.0);
   }
 
   @Test
@@ -117,7 +146,8 @@ class ChannelWriterTests {
     // frame puts it over the high water mark: the channel is not writable, as for a client that
     // stopped reading.
     unread.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1, 2));
-    ChannelWriter writer = new ChannelWriter(unread, new JsonFrameCodec(), CAPACITY, GRACE);
+    ChannelWriter writer =
+        new ChannelWriter(unread, new JsonFrameCodec(), CAPACITY, GRACE, metrics);
     AtomicBoolean done = new AtomicBoolean();
     writer.written().subscribe(null, null, () -> done.set(true));
     writer.offer(reply(1));
@@ -146,6 +176,17 @@ class ChannelWriterTests {
 
     assertThat(written()).hasSize(1);
     assertThat(channel.isOpen()).as("closing is the close frame's job, not the grace's").isTrue();
+  }
+
+  private static Push.Message message(long offset, long acceptedAt) {
+    return new Push.Message(
+        new Publication(
+            ChannelName.of("news"),
+            offset,
+            "e1",
+            JsonNodeFactory.instance.numberNode(offset),
+            acceptedAt,
+            null));
   }
 
   private static Reply reply(long id) {
