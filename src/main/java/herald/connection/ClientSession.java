@@ -172,6 +172,21 @@ public final class ClientSession implements Subscriber {
     return Mono.defer(() -> release(channel) ? leave(channel) : Mono.empty());
   }
 
+  /**
+   * Revokes every channel held that the credentials held now no longer permit, each with an {@code
+   * unsubscribe} push: after a {@code refresh} whose token grants less, the connection keeps only
+   * what it may still subscribe to.
+   */
+  public Mono<Void> revokeNoLongerPermitted() {
+    return Flux.defer(() -> Flux.fromIterable(channels()))
+        .filter(channel -> !services.permissions().permitsSubscribe(credentials(), channel))
+        .concatMap(channel -> revoke(channel, NO_LONGER_PERMITTED))
+        .then();
+  }
+
+  /** The reason of the {@code unsubscribe} push when a refreshed token no longer permits. */
+  public static final String NO_LONGER_PERMITTED = "permission revoked";
+
   /** Server-side revoke: drops the subscription and tells the client. */
   public Mono<Void> revoke(ChannelName channel, String reason) {
     return Mono.defer(

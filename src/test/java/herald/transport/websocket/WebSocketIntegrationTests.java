@@ -469,6 +469,28 @@ class WebSocketIntegrationTests {
   }
 
   @Test
+  void refreshWithNarrowerClaimsRevokesTheChannelsItNoLongerPermits() {
+    String alice = user("alice");
+    String kept = channel("news");
+    String dropped = channel("document");
+    TestWebSocketClient client = open(TestTokens.user(alice).subscribe("news:*", "document:*"));
+    result(client.request(1, Frames.subscribe(1, kept)));
+    result(client.request(2, Frames.subscribe(2, dropped)));
+
+    result(
+        client.request(3, Frames.refresh(3, TestTokens.user(alice).subscribe("news:*").token())));
+
+    JsonNode revoked = client.push("unsubscribe");
+    assertThat(revoked.get("channel").asString()).isEqualTo(dropped);
+    assertThat(revoked.get("reason").asString()).isNotBlank();
+    api.publish(dropped, Map.of("n", 1));
+    api.publish(kept, Map.of("n", 2));
+    assertThat(client.push("message").get("channel").asString())
+        .as("the dropped channel no longer delivers; the kept one does")
+        .isEqualTo(kept);
+  }
+
+  @Test
   void pingRepliesEmptyResult() {
     TestWebSocketClient client = open(TestTokens.user(user("alice")));
 
