@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -418,6 +419,16 @@ class WebSocketIntegrationTests {
         .containsExactlyInAnyOrder(
             alice + "/" + a.get("client").asString() + "/" + a.get("node").asString(),
             bob + "/" + b.get("client").asString() + "/" + b.get("node").asString());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"document*", "user*", "org:*:x"})
+  void aTokenWithAMalformedChannelPatternIsRefusedWith401(String pattern) {
+    String token = TestTokens.user(user("alice")).subscribe(pattern).token();
+
+    assertThat(client().bearer(token).refusedStatus()).as("handshake").isEqualTo(401);
+    TestWebSocketClient client = openWithoutToken();
+    assertError(client.request(1, Frames.connect(1, token)), 1, 401);
   }
 
   @Test
