@@ -53,6 +53,9 @@ public final class ClientSession implements Subscriber {
 
   private static final Object RESERVED = new Object();
 
+  /** The reason of the {@code unsubscribe} push when a refreshed token no longer permits. */
+  public static final String NO_LONGER_PERMITTED = "permission revoked";
+
   private volatile Credentials credentials;
   private @Nullable ExpiryTimer expiryTimer; // guarded by this
   private volatile boolean closed;
@@ -183,9 +186,6 @@ public final class ClientSession implements Subscriber {
         .concatMap(channel -> revoke(channel, NO_LONGER_PERMITTED))
         .then();
   }
-
-  /** The reason of the {@code unsubscribe} push when a refreshed token no longer permits. */
-  public static final String NO_LONGER_PERMITTED = "permission revoked";
 
   /** Server-side revoke: drops the subscription and tells the client. */
   public Mono<Void> revoke(ChannelName channel, String reason) {
