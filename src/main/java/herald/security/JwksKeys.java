@@ -41,13 +41,15 @@ final class JwksKeys {
   /** Age after which the set is fetched again on the next token. */
   static final Duration MAX_AGE = Duration.ofMinutes(5);
 
-  private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(5);
+  /** Longest a fetch may take; a handshake waiting for keys waits at most this long. */
+  static final Duration FETCH_TIMEOUT = Duration.ofSeconds(10);
 
   private static final JWKSet NO_KEYS = new JWKSet();
 
   private final WebClient client;
   private final URI uri;
   private final Clock clock;
+  private final Duration fetchTimeout;
   private final AtomicReference<@Nullable Fetch> current = new AtomicReference<>();
   private volatile @Nullable JWKSet lastRead;
 
@@ -59,9 +61,14 @@ final class JwksKeys {
   }
 
   JwksKeys(WebClient client, URI uri, Clock clock) {
+    this(client, uri, clock, FETCH_TIMEOUT);
+  }
+
+  JwksKeys(WebClient client, URI uri, Clock clock, Duration fetchTimeout) {
     this.client = client;
     this.uri = uri;
     this.clock = clock;
+    this.fetchTimeout = fetchTimeout;
   }
 
   /**
@@ -116,7 +123,7 @@ final class JwksKeys {
         .uri(uri)
         .retrieve()
         .bodyToMono(String.class)
-        .timeout(FETCH_TIMEOUT)
+        .timeout(fetchTimeout)
         .map(JwksKeys::parse)
         .doOnNext(set -> lastRead = set)
         .onErrorResume(

@@ -20,18 +20,7 @@ class ChannelPatternTests {
 
   @ParameterizedTest
   @ValueSource(
-      strings = {
-        "org:7*",
-        "user*",
-        "**",
-        ":*",
-        "org:*:x",
-        "*:x",
-        "org:7:**",
-        "",
-        "org 7:*",
-        "a:b*c"
-      })
+      strings = {"org:7*", "user*", "**", "org:*:x", "*:x", "org:7:**", "", "org 7:*", "a:b*c"})
   void malformedPatternsAreRefused(String pattern) {
     assertThat(ChannelPattern.isValid(pattern)).isFalse();
     assertThatThrownBy(() -> new ChannelPattern(pattern))

@@ -35,11 +35,11 @@ import reactor.test.StepVerifier;
  */
 class JwksKeysTests {
 
-  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration TIMEOUT = Duration.ofSeconds(90);
 
-  private final RSAKey first = generate("first");
-  private final RSAKey rotated = generate("rotated");
-  private final AtomicReference<JWKSet> published = new AtomicReference<>(set(first));
+  private static final RSAKey FIRST = generate("first");
+  private static final RSAKey ROTATED = generate("rotated");
+  private final AtomicReference<JWKSet> published = new AtomicReference<>(set(FIRST));
   private final AtomicInteger fetches = new AtomicInteger();
   private final DisposableServer server =
       HttpServer.create()
@@ -84,7 +84,7 @@ class JwksKeysTests {
   @Test
   void aRotatedKeyIsFoundOnceTheIntervalHasPassed() {
     assertThat(keyIds("first")).containsExactly("first");
-    published.set(set(first, rotated));
+    published.set(set(FIRST, ROTATED));
 
     assertThat(keyIds("rotated")).as("within the interval").isEmpty();
     clock.advance(JwksKeys.MIN_REFETCH_INTERVAL);
@@ -96,7 +96,7 @@ class JwksKeysTests {
   @Test
   void aWithdrawnKeyStopsBeingTrustedOnceTheSetIsOlderThanItsMaximumAge() {
     assertThat(keyIds("first")).containsExactly("first");
-    published.set(set(rotated));
+    published.set(set(ROTATED));
 
     clock.advance(JwksKeys.MAX_AGE);
 
