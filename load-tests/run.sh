@@ -28,13 +28,13 @@ fi
 ./mvnw -o -q -f load-tests/pom.xml compile
 CP="load-tests/target/classes:$(cat load-tests/target/classpath.txt)"
 
-# Insecure mode (no token secret) on loopback: every tokenless client is the same user, so the
+# Development mode (herald.auth.insecure) on loopback: every tokenless client is the same user, so the
 # per-user connection limit is lifted; the rate limits stay on (their cost is part of the result)
 # but high enough never to refuse.
 BIG=10000000
 # shellcheck disable=SC2086
 $NODE_JAVA $NODE_OPTS -jar "$NODE_JAR" --server.port="$PORT" \
-  --herald.api.key=$API_KEY \
+  --herald.auth.insecure=true --herald.api.key=$API_KEY \
   --herald.limits.max-connections-per-user=$BIG \
   --herald.rate-limits.connections-per-ip-per-second=$BIG --herald.rate-limits.connections-per-ip-burst=$BIG \
   --herald.rate-limits.inbound-frames-per-second=$BIG --herald.rate-limits.inbound-frames-burst=$BIG \

@@ -2,6 +2,7 @@ package herald.api;
 
 import herald.cluster.Cluster;
 import herald.cluster.NodeFigures;
+import herald.security.AuthMode;
 import java.util.List;
 import java.util.Set;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -19,16 +20,21 @@ class NodesController {
 
   private final Cluster cluster;
   private final ApiRequests requests;
+  private final boolean insecure;
 
-  NodesController(Cluster cluster, ApiRequests requests) {
+  NodesController(Cluster cluster, ApiRequests requests, AuthMode authMode) {
     this.cluster = cluster;
     this.requests = requests;
+    this.insecure = authMode.insecure();
   }
 
-  /** {@code GET /api/v1/info}: every live node, this one first. */
+  /**
+   * {@code GET /api/v1/info}: every live node, this one first, and whether this node runs in
+   * insecure development mode.
+   */
   @GetMapping("/info")
   Mono<Info> info() {
-    return cluster.nodes().map(nodes -> new Info(nodes.nodes(), nodes.partial()));
+    return cluster.nodes().map(nodes -> new Info(nodes.nodes(), nodes.partial(), insecure));
   }
 
   /** {@code POST /api/v1/unsubscribe {"user","channel"}}: revoke a channel from a user. */
@@ -57,9 +63,9 @@ class NodesController {
 
   /**
    * Nodes of the cluster; {@code partial} when the directory could not be read and only this node
-   * is listed.
+   * is listed; {@code insecure} when this node does not verify token signatures.
    */
-  record Info(List<NodeFigures> nodes, boolean partial) {}
+  record Info(List<NodeFigures> nodes, boolean partial, boolean insecure) {}
 
   /**
    * How many connections an action reached; {@code partial} when some node did not answer in time.

@@ -53,6 +53,9 @@ public final class ClientSession implements Subscriber {
 
   private static final Object RESERVED = new Object();
 
+  /** The reason of the {@code unsubscribe} push when a refreshed token no longer permits. */
+  public static final String NO_LONGER_PERMITTED = "permission revoked";
+
   private volatile Credentials credentials;
   private @Nullable ExpiryTimer expiryTimer; // guarded by this
   private volatile boolean closed;
@@ -170,6 +173,18 @@ public final class ClientSession implements Subscriber {
   /** Drops the subscription to {@code channel}, if held. */
   public Mono<Void> unsubscribe(ChannelName channel) {
     return Mono.defer(() -> release(channel) ? leave(channel) : Mono.empty());
+  }
+
+  /**
+   * Revokes every channel held that the credentials held now no longer permit, each with an {@code
+   * unsubscribe} push: after a {@code refresh} whose token grants less, the connection keeps only
+   * what it may still subscribe to.
+   */
+  public Mono<Void> revokeNoLongerPermitted() {
+    return Flux.defer(() -> Flux.fromIterable(channels()))
+        .filter(channel -> !services.permissions().permitsSubscribe(credentials(), channel))
+        .concatMap(channel -> revoke(channel, NO_LONGER_PERMITTED))
+        .then();
   }
 
   /** Server-side revoke: drops the subscription and tells the client. */

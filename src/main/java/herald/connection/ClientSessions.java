@@ -66,7 +66,9 @@ public final class ClientSessions {
   public ClientSession open(String transport, Credentials credentials, Connection connection) {
     ClientSession session =
         new ClientSession(ClientIds.next(), transport, credentials, connection, services);
-    index(session, credentials);
+    if (!credentials.anonymous()) {
+      index(session, credentials.user());
+    }
     byId.put(session.id(), session);
     byTransport.computeIfAbsent(transport, key -> new AtomicInteger()).incrementAndGet();
     ConnectionLog.about(log.atDebug(), session)
@@ -75,22 +77,50 @@ public final class ClientSessions {
   }
 
   /**
-   * Records that {@code session} now belongs to {@code credentials}' user (after a {@code connect}
-   * frame), enforcing the per-user connection limit.
+   * Gives {@code session}, a connection without a user yet (tokenless, or the development-mode
+   * stand-in), the credentials of a {@code connect} or {@code refresh}: it is counted against the
+   * new user here and then on the cluster, and only when both admit it does it take the
+   * credentials. When either refuses (429), the session keeps the identity it had and stays tracked
+   * under it: swapping first would leave a connection acting as the new user that neither the
+   * per-user limit nor the backend API ({@code disconnect}, {@code unsubscribe}) can see.
    */
-  public void index(ClientSession session, Credentials credentials) {
-    if (credentials.anonymous()) {
-      return;
+  public Mono<Void> admit(ClientSession session, Credentials credentials) {
+    Credentials previous = session.credentials();
+    if (credentials.anonymous() || previous.user().equals(credentials.user())) {
+      return Mono.fromRunnable(() -> session.credentials(credentials));
     }
-    if (!session.credentials().anonymous() && !session.user().equals(credentials.user())) {
-      // The insecure-mode stand-in user was indexed and claimed when the connection opened.
-      unindex(session);
-      release(session);
+    return Mono.defer(
+        () -> {
+          index(session, credentials.user());
+          return claim(credentials.user(), session.id())
+              .onErrorResume(
+                  HeraldException.class,
+                  refused -> {
+                    unindex(session, credentials.user());
+                    return Mono.error(refused);
+                  })
+              .then(Mono.fromRunnable(() -> switchUser(session, previous, credentials)));
+        });
+  }
+
+  private void switchUser(ClientSession session, Credentials previous, Credentials next) {
+    session.credentials(next);
+    if (!previous.anonymous()) {
+      unindex(session, previous.user());
+      release(previous.user(), session.id());
     }
+    if (session.isClosed()) {
+      // Closed while the claim was in flight: its removal may have seen the previous user only.
+      unindex(session, next.user());
+      release(next.user(), session.id());
+    }
+  }
+
+  private void index(ClientSession session, String user) {
     boolean[] admitted = {true};
     byUser.compute(
-        credentials.user(),
-        (user, sessions) -> {
+        user,
+        (key, sessions) -> {
           // Sized for the one or two connections most users hold, not the default sixteen.
           Set<ClientSession> held = sessions != null ? sessions : ConcurrentHashMap.newKeySet(2);
           if (!held.contains(session) && held.size() >= services.limits().maxConnectionsPerUser()) {
@@ -98,11 +128,15 @@ public final class ClientSessions {
           } else {
             held.add(session);
           }
-          return held;
+          return held.isEmpty() ? null : held;
         });
     if (!admitted[0]) {
-      throw new HeraldException(ErrorCode.RATE_LIMITED, "too many connections for this user");
+      throw tooManyConnections();
     }
+  }
+
+  private static HeraldException tooManyConnections() {
+    return new HeraldException(ErrorCode.RATE_LIMITED, "too many connections for this user");
   }
 
   /**
@@ -114,28 +148,27 @@ public final class ClientSessions {
     if (session.credentials().anonymous()) {
       return Mono.empty();
     }
-    String user = session.user();
+    return claim(session.user(), session.id())
+        .doOnError(HeraldException.class, refused -> forget(session));
+  }
+
+  private Mono<Void> claim(String user, String sessionId) {
     return backplane
-        .claim(user, session.id(), services.limits().maxConnectionsPerUser(), CLAIM_TTL)
+        .claim(user, sessionId, services.limits().maxConnectionsPerUser(), CLAIM_TTL)
         .onErrorResume(
             EngineUnavailableException.class,
             error -> {
-              ConnectionLog.about(log.atDebug(), session)
+              log.atDebug()
+                  .addKeyValue("client", sessionId)
+                  .addKeyValue("user", user)
                   .log(
                       "client={} user={} admitted without a cluster-wide count: {}",
+                      sessionId,
+                      user,
                       error.toString());
               return Mono.just(true);
             })
-        .flatMap(
-            admitted -> {
-              if (admitted) {
-                return Mono.empty();
-              }
-              forget(session);
-              return Mono.error(
-                  new HeraldException(
-                      ErrorCode.RATE_LIMITED, "too many connections for this user"));
-            });
+        .flatMap(admitted -> admitted ? Mono.empty() : Mono.error(tooManyConnections()));
   }
 
   /** Keeps every claim of this node's connections alive for another {@link #CLAIM_TTL}. */
@@ -161,14 +194,24 @@ public final class ClientSessions {
 
   private void release(ClientSession session) {
     if (!session.credentials().anonymous()) {
-      backplane
-          .release(session.user(), session.id())
-          .subscribe(
-              done -> {},
-              error ->
-                  ConnectionLog.about(log.atDebug(), session)
-                      .log("client={} user={} claim left to expire: {}", error.toString()));
+      release(session.user(), session.id());
     }
+  }
+
+  private void release(String user, String sessionId) {
+    backplane
+        .release(user, sessionId)
+        .subscribe(
+            done -> {},
+            error ->
+                log.atDebug()
+                    .addKeyValue("client", sessionId)
+                    .addKeyValue("user", user)
+                    .log(
+                        "client={} user={} claim left to expire: {}",
+                        sessionId,
+                        user,
+                        error.toString()));
   }
 
   private boolean forget(ClientSession session) {
@@ -181,9 +224,13 @@ public final class ClientSessions {
   }
 
   private void unindex(ClientSession session) {
+    unindex(session, session.user());
+  }
+
+  private void unindex(ClientSession session, String user) {
     byUser.computeIfPresent(
-        session.user(),
-        (user, sessions) -> {
+        user,
+        (key, sessions) -> {
           sessions.remove(session);
           return sessions.isEmpty() ? null : sessions;
         });

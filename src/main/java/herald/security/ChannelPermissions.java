@@ -35,12 +35,20 @@ public final class ChannelPermissions {
    */
   public void checkSubscribe(Credentials credentials, ChannelName channel) {
     checkNotExpired(credentials);
-    if (options.optionsFor(channel).anonymous() || credentials.maySubscribe(channel)) {
+    if (permitsSubscribe(credentials, channel)) {
       return;
     }
     throw credentials.anonymous()
         ? HeraldException.unauthorized("a token is required to subscribe to " + channel)
         : HeraldException.forbidden("not permitted to subscribe to " + channel);
+  }
+
+  /**
+   * Whether {@code credentials} permit subscribing to {@code channel}, expiry aside: an anonymous
+   * namespace, the user's personal channel, or a matching {@code subscribe} pattern.
+   */
+  public boolean permitsSubscribe(Credentials credentials, ChannelName channel) {
+    return options.optionsFor(channel).anonymous() || credentials.maySubscribe(channel);
   }
 
   /**

@@ -1,5 +1,8 @@
 package herald.security;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.source.JWKSecurityContextJWKSet;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import herald.channel.ChannelOptionsResolver;
 import herald.protocol.ErrorCode;
 import herald.web.ErrorResponses;
@@ -9,22 +12,25 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.core.env.Environment;
 import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.config.web.server.SecurityWebFiltersOrder;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
-import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
 import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtAudienceValidator;
 import org.springframework.security.oauth2.jwt.JwtClaimNames;
 import org.springframework.security.oauth2.jwt.JwtClaimValidator;
+import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
 import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
@@ -33,6 +39,8 @@ import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
 import org.springframework.security.web.server.util.matcher.NegatedServerWebExchangeMatcher;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
+import org.springframework.util.StringUtils;
+import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * Wires authentication: JWTs through Spring Security's reactive resource server for clients, the
@@ -43,51 +51,92 @@ class SecurityConfiguration {
 
   private static final Logger log = LoggerFactory.getLogger(SecurityConfiguration.class);
 
+  /** Spring Boot's own resource-server settings, which Herald refuses rather than ignores. */
+  private static final List<String> SPRING_JWT_SETTINGS =
+      List.of(
+          "spring.security.oauth2.resourceserver.jwt.jwk-set-uri",
+          "spring.security.oauth2.resourceserver.jwt.issuer-uri",
+          "spring.security.oauth2.resourceserver.jwt.public-key-location");
+
+  /** Tolerance for clocks that differ between the token issuer and this node. */
+  static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
+
+  /**
+   * How tokens are checked. The engine is told apart the way the engine configurations do (by
+   * {@code herald.redis.url}), since development mode needs an explicit flag on the Redis engine.
+   */
   @Bean
-  ReactiveJwtDecoder jwtDecoder(AuthProperties auth) {
-    OAuth2TokenValidator<Jwt> validator = validator(auth);
-    if (auth.hasHmacSecret()) {
-      var key =
-          new SecretKeySpec(
-              Objects.requireNonNull(auth.hmacSecret()).getBytes(StandardCharsets.UTF_8),
-              "HmacSHA256");
-      NimbusReactiveJwtDecoder decoder =
-          NimbusReactiveJwtDecoder.withSecretKey(key).macAlgorithm(MacAlgorithm.HS256).build();
-      decoder.setJwtValidator(validator);
-      return decoder;
+  AuthMode authMode(AuthProperties auth, Environment environment) {
+    boolean redisEngine = StringUtils.hasText(environment.getProperty("herald.redis.url"));
+    List<String> springJwtSettings =
+        SPRING_JWT_SETTINGS.stream()
+            .filter(name -> StringUtils.hasText(environment.getProperty(name)))
+            .toList();
+    AuthMode mode = AuthMode.resolve(auth, redisEngine, springJwtSettings);
+    if (mode.insecure()) {
+      log.warn(
+          "\n"
+              + "************************************************************************\n"
+              + "*  HERALD RUNS IN INSECURE DEVELOPMENT MODE                            *\n"
+              + "*  Token signatures are NOT verified and clients without a token may   *\n"
+              + "*  subscribe and publish anywhere. It listens on loopback only unless  *\n"
+              + "*  server.address (SERVER_ADDRESS) is set.                             *\n"
+              + "*  Set HERALD_AUTH_HMAC_SECRET or HERALD_AUTH_JWKS_URI for real use.   *\n"
+              + "************************************************************************");
     }
-    if (auth.hasJwksUri()) {
-      NimbusReactiveJwtDecoder decoder =
-          NimbusReactiveJwtDecoder.withJwkSetUri(Objects.requireNonNull(auth.jwksUri()).toString())
-              .jwsAlgorithms(
-                  algorithms -> {
-                    algorithms.add(SignatureAlgorithm.RS256);
-                    algorithms.add(SignatureAlgorithm.ES256);
-                  })
-              .build();
-      decoder.setJwtValidator(validator);
-      return decoder;
-    }
-    log.warn(
-        "\n"
-            + "************************************************************************\n"
-            + "*  HERALD RUNS IN INSECURE DEVELOPMENT MODE                            *\n"
-            + "*  No herald.auth.hmac-secret (HERALD_AUTH_HMAC_SECRET) and no         *\n"
-            + "*  herald.auth.jwks-uri is set: token signatures are NOT verified and  *\n"
-            + "*  clients without a token may subscribe and publish anywhere.         *\n"
-            + "*  Never run it like this in production.                               *\n"
-            + "************************************************************************");
-    return new InsecureJwtDecoder(validator);
+    return mode;
   }
 
-  private static OAuth2TokenValidator<Jwt> validator(AuthProperties auth) {
+  @Bean
+  ReactiveJwtDecoder jwtDecoder(AuthProperties auth, AuthMode mode, Clock clock) {
+    OAuth2TokenValidator<Jwt> validator = validator(auth, clock);
+    NimbusReactiveJwtDecoder decoder;
+    switch (mode) {
+      case HMAC -> {
+        var key =
+            new SecretKeySpec(
+                Objects.requireNonNull(auth.hmacSecret()).getBytes(StandardCharsets.UTF_8),
+                "HmacSHA256");
+        decoder =
+            NimbusReactiveJwtDecoder.withSecretKey(key).macAlgorithm(MacAlgorithm.HS256).build();
+      }
+      case JWKS -> {
+        var keys = new JwksKeys(WebClient.create(), Objects.requireNonNull(auth.jwksUri()), clock);
+        decoder =
+            NimbusReactiveJwtDecoder.withJwkSource(keys::keysFor)
+                .jwtProcessorCustomizer(
+                    processor ->
+                        processor.setJWSKeySelector(
+                            new JWSVerificationKeySelector<>(
+                                Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256),
+                                new JWKSecurityContextJWKSet())))
+                .build();
+      }
+      default -> {
+        return new InsecureJwtDecoder(validator);
+      }
+    }
+    decoder.setJwtValidator(validator);
+    return decoder;
+  }
+
+  private static OAuth2TokenValidator<Jwt> validator(AuthProperties auth, Clock clock) {
     List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
-    validators.add(new JwtTimestampValidator(Duration.ZERO));
+    JwtTimestampValidator timestamps = new JwtTimestampValidator(CLOCK_SKEW);
+    timestamps.setClock(clock);
+    validators.add(timestamps);
     validators.add(
         new JwtClaimValidator<String>(JwtClaimNames.SUB, sub -> sub != null && !sub.isBlank()));
     if (auth.requireExp()) {
       validators.add(new JwtClaimValidator<Object>(JwtClaimNames.EXP, Objects::nonNull));
     }
+    if (auth.hasIssuer()) {
+      validators.add(new JwtIssuerValidator(Objects.requireNonNull(auth.issuer())));
+    }
+    if (auth.hasAudience()) {
+      validators.add(new JwtAudienceValidator(Objects.requireNonNull(auth.audience())));
+    }
+    validators.add(new ChannelClaimsValidator());
     return new DelegatingOAuth2TokenValidator<>(validators);
   }
 
@@ -104,14 +153,14 @@ class SecurityConfiguration {
   }
 
   @Bean
-  TokenVerifier tokenVerifier(ReactiveJwtDecoder decoder, AuthProperties auth) {
-    return new JwtTokenVerifier(decoder, auth.secure());
+  TokenVerifier tokenVerifier(ReactiveJwtDecoder decoder, AuthMode mode) {
+    return new JwtTokenVerifier(decoder, !mode.insecure());
   }
 
   @Bean
   ChannelPermissions channelPermissions(
-      ChannelOptionsResolver options, Clock clock, AuthProperties auth) {
-    return new ChannelPermissions(options, clock, !auth.secure());
+      ChannelOptionsResolver options, Clock clock, AuthMode mode) {
+    return new ChannelPermissions(options, clock, mode.insecure());
   }
 
   @Bean

@@ -248,8 +248,9 @@ class ApiIntegrationTests {
             .openSubscribed()) {
       JsonNode info = ok(api.get("/api/v1/info"));
 
-      assertThat(info.propertyNames()).containsExactlyInAnyOrder("nodes", "partial");
+      assertThat(info.propertyNames()).containsExactlyInAnyOrder("nodes", "partial", "insecure");
       assertThat(info.get("partial").asBoolean()).isFalse();
+      assertThat(info.get("insecure").asBoolean()).as("a node with a secret").isFalse();
       assertThat(info.get("nodes").size()).isEqualTo(1);
       JsonNode node = info.get("nodes").get(0);
       assertThat(node.propertyNames())

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import herald.HeraldApplication;
 import herald.engine.Backplane;
+import herald.support.Frames;
 import herald.support.HeraldIntegrationTest;
 import herald.support.RedisServerExtension;
 import herald.support.TestApi;
@@ -262,6 +263,35 @@ class ClusterIntegrationTests {
                       .isEqualTo(200);
                 }
               });
+    }
+  }
+
+  @Test
+  void aRefreshRefusedByTheClusterWideLimitLeavesTheConnectionWithoutTheUser() {
+    String channel = TestIds.next("document:refresh-limit");
+    String user = TestIds.next("alice");
+    String token = TestTokens.user(user).subscribe("document:*").token();
+    try (TestSseClient first = sse(port, user, channel);
+        TestSseClient second = sse(port, user, channel);
+        TestSseClient third = sse(portOf(nodeB), user, channel);
+        TestWebSocketClient ws = TestWebSocketClient.to(portOf(nodeC)).connect()) {
+      assertThat(ws.request(1, Frames.connect(1)).has("result")).isTrue();
+
+      JsonNode refused = ws.request(2, Frames.refresh(2, token));
+
+      assertThat(refused.get("error").get("code").asInt()).as("reply %s", refused).isEqualTo(429);
+      JsonNode subscribe = ws.request(3, Frames.subscribe(3, channel));
+      assertThat(subscribe.get("error").get("code").asInt())
+          .as("the connection must not act as the user: %s", subscribe)
+          .isEqualTo(401);
+      JsonNode disconnected =
+          ok(api().post("/api/v1/disconnect", Map.of("user", user, "reconnect", false)));
+      assertThat(disconnected.get("connections").asInt())
+          .as("only the user's three admitted connections")
+          .isEqualTo(3);
+      assertThat(ws.request(4, Frames.ping(4)).has("result"))
+          .as("the refused connection is still open and tracked as it was")
+          .isTrue();
     }
   }
 

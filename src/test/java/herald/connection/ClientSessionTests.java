@@ -162,10 +162,38 @@ class ClientSessionTests {
   }
 
   /** Records what the session hands to its transport. */
+  @Test
+  void anAdmittedConnectionTakesTheUserAndIsFoundUnderIt() {
+    ClientSession session = sessions.open("websocket", Credentials.anonymousUser(), connection);
+
+    StepVerifier.create(sessions.admit(session, alice(null))).expectComplete().verify(TIMEOUT);
+
+    assertThat(session.user()).isEqualTo("alice");
+    assertThat(sessions.ofUser("alice")).containsExactly(session);
+    assertThat(sessions.all()).contains(session);
+  }
+
+  @Test
+  void narrowerCredentialsRevokeTheChannelsTheyNoLongerPermit() {
+    ClientSession session = sessions.open("websocket", alice(null), connection);
+    ChannelName kept = ChannelName.of("news");
+    ChannelName dropped = ChannelName.of("document:1");
+    StepVerifier.create(session.subscribe(kept, null, r -> {})).expectComplete().verify(TIMEOUT);
+    StepVerifier.create(session.subscribe(dropped, null, r -> {})).expectComplete().verify(TIMEOUT);
+
+    session.credentials(
+        new Credentials("alice", List.of(new ChannelPattern("news")), List.of(), null, false));
+    StepVerifier.create(session.revokeNoLongerPermitted()).expectComplete().verify(TIMEOUT);
+
+    assertThat(session.channels()).containsExactly(kept);
+    assertThat(connection.revoked).containsExactly(dropped);
+  }
+
   static final class RecordingConnection implements Connection {
     final List<Publication> delivered = new CopyOnWriteArrayList<>();
     final List<CloseCode> disconnects = new CopyOnWriteArrayList<>();
     final List<StreamPosition> resets = new CopyOnWriteArrayList<>();
+    final List<ChannelName> revoked = new CopyOnWriteArrayList<>();
 
     @Override
     public void deliver(Publication publication) {
@@ -179,7 +207,9 @@ class ClientSessionTests {
     public void left(ChannelName channel, ClientInfo client) {}
 
     @Override
-    public void revoked(ChannelName channel, String reason) {}
+    public void revoked(ChannelName channel, String reason) {
+      revoked.add(channel);
+    }
 
     @Override
     public void reset(ChannelName channel, StreamPosition position) {

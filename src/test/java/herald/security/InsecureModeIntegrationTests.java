@@ -18,18 +18,25 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
 
 /**
- * A node without a token secret (insecure development mode): tokenless clients may do anything, and
- * a client that presents a token becomes that token's user.
+ * A node in insecure development mode, asked for explicitly ({@code herald.auth.insecure}):
+ * tokenless clients may do anything, a client that presents a token becomes that token's user, and
+ * the node says so in {@code /api/v1/info}.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = {"herald.api.key=" + TestTokens.API_KEY})
+    properties = {"herald.auth.insecure=true", "herald.api.key=" + TestTokens.API_KEY})
 @AutoConfigureWebTestClient
 class InsecureModeIntegrationTests {
 
   @LocalServerPort int port;
 
   @Autowired WebTestClient http;
+
+  @Test
+  void infoSaysTheNodeIsInsecure() {
+    JsonNode info = new TestApi(http).get("/api/v1/info").json();
+    assertThat(info.get("insecure").asBoolean()).as("info %s", info).isTrue();
+  }
 
   @Test
   void aTokenlessWebSocketMaySubscribeAndPublishAnywhere() {

@@ -189,19 +189,17 @@ final class CommandDispatcher {
   }
 
   /**
-   * Gives the connection {@code credentials} ({@code connect} or {@code refresh}). An anonymous (or
-   * insecure-mode stand-in) connection that becomes a user's must be indexed under that user, or
-   * the backend API could not reach it and it would escape the per-user connection limit. Indexing
-   * comes first because it may refuse (429), here and then on the cluster; an anonymous connection
-   * may always take a user's credentials.
+   * Gives the connection {@code credentials} ({@code connect} or {@code refresh}), then revokes the
+   * channels they no longer permit. A connection without a user yet (tokenless, or the
+   * development-mode stand-in) that becomes a user's is admitted by {@link ClientSessions#admit},
+   * which may refuse (429) and then leaves it as it was; a user's own refresh keeps its user.
    */
   private Mono<Void> replaceCredentials(Credentials credentials) {
-    if (!client.credentials().provisional()) {
-      return Mono.fromRunnable(() -> client.credentials(credentials));
-    }
-    sessions.index(client, credentials);
-    client.credentials(credentials);
-    return sessions.claim(client);
+    Mono<Void> replaced =
+        client.credentials().provisional()
+            ? sessions.admit(client, credentials)
+            : Mono.fromRunnable(() -> client.credentials(credentials));
+    return replaced.then(client.revokeNoLongerPermitted());
   }
 
   private @Nullable Long ttl(Credentials credentials) {

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -420,6 +421,16 @@ class WebSocketIntegrationTests {
             bob + "/" + b.get("client").asString() + "/" + b.get("node").asString());
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"document*", "user*", "org:*:x"})
+  void aTokenWithAMalformedChannelPatternIsRefusedWith401(String pattern) {
+    String token = TestTokens.user(user("alice")).subscribe(pattern).token();
+
+    assertThat(client().bearer(token).refusedStatus()).as("handshake").isEqualTo(401);
+    TestWebSocketClient client = openWithoutToken();
+    assertError(client.request(1, Frames.connect(1, token)), 1, 401);
+  }
+
   @Test
   void refreshRepliesTheNewTtl() {
     String alice = user("alice");
@@ -466,6 +477,28 @@ class WebSocketIntegrationTests {
     // Whoever the connection now is, a backend acting on that user must reach it.
     assertThat(api.disconnect(alice, true).get("connections").asInt()).isEqualTo(1);
     assertThat(client.closeStatus().code()).isEqualTo(1012);
+  }
+
+  @Test
+  void refreshWithNarrowerClaimsRevokesTheChannelsItNoLongerPermits() {
+    String alice = user("alice");
+    String kept = channel("news");
+    String dropped = channel("document");
+    TestWebSocketClient client = open(TestTokens.user(alice).subscribe("news:*", "document:*"));
+    result(client.request(1, Frames.subscribe(1, kept)));
+    result(client.request(2, Frames.subscribe(2, dropped)));
+
+    result(
+        client.request(3, Frames.refresh(3, TestTokens.user(alice).subscribe("news:*").token())));
+
+    JsonNode revoked = client.push("unsubscribe");
+    assertThat(revoked.get("channel").asString()).isEqualTo(dropped);
+    assertThat(revoked.get("reason").asString()).isNotBlank();
+    api.publish(dropped, Map.of("n", 1));
+    api.publish(kept, Map.of("n", 2));
+    assertThat(client.push("message").get("channel").asString())
+        .as("the dropped channel no longer delivers; the kept one does")
+        .isEqualTo(kept);
   }
 
   @Test
