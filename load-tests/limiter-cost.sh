@@ -18,7 +18,7 @@ OFF_PORT=18092
 
 JVM_OPTS="-Xmx512m"
 # Tokenless clients of insecure mode are all one user: lift the per-user connection limit.
-COMMON="--herald.limits.max-connections-per-user=1000000"
+COMMON="--herald.limits.max-connections-per-user=1000000 --herald.limits.connections-per-ip=1000000"
 java $JVM_OPTS -jar target/herald.jar --server.port=$ON_PORT $COMMON \
   --herald.rate-limits.inbound-frames-per-second=10000000 --herald.rate-limits.inbound-frames-burst=10000000 \
   --herald.rate-limits.connections-per-ip-per-second=100000 --herald.rate-limits.connections-per-ip-burst=100000 \

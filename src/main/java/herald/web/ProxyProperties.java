@@ -20,10 +20,4 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("herald")
 public record ProxyProperties(
     @DefaultValue("false") boolean trustProxy,
-    @DefaultValue("1") @Positive @Max(16) int trustProxyHops) {
-
-  /** One trusted proxy, or none. */
-  public ProxyProperties(boolean trustProxy) {
-    this(trustProxy, 1);
-  }
-}
+    @DefaultValue("1") @Positive @Max(16) int trustProxyHops) {}

@@ -25,7 +25,7 @@ class ClientAddressTests {
 
   @Test
   void withoutTrustTheForwardedHeaderIsIgnored() {
-    ClientAddress addresses = new ClientAddress(new ProxyProperties(false));
+    ClientAddress addresses = new ClientAddress(new ProxyProperties(false, 1));
     assertThat(addresses.of(request("203.0.113.9"))).isEqualTo(PEER);
   }
 
@@ -83,6 +83,6 @@ class ClientAddressTests {
         MockServerHttpRequest.get("/ws")
             .remoteAddress(new InetSocketAddress("0:0:0:0:0:0:0:1", 40000))
             .build();
-    assertThat(new ClientAddress(new ProxyProperties(false)).of(request)).isEqualTo("::1");
+    assertThat(new ClientAddress(new ProxyProperties(false, 1)).of(request)).isEqualTo("::1");
   }
 }

@@ -5,6 +5,7 @@ import herald.connection.ClientSessions;
 import herald.connection.Heartbeat;
 import herald.security.ChannelPermissions;
 import herald.security.TokenVerifier;
+import herald.web.ConnectionEndpoints;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.reactive.function.server.RouterFunction;
@@ -41,6 +42,6 @@ class SseConfiguration {
             properties,
             Schedulers.parallel(),
             heartbeat);
-    return RouterFunctions.route().GET("/sse", handler::stream).build();
+    return RouterFunctions.route().GET(ConnectionEndpoints.SSE, handler::stream).build();
   }
 }
