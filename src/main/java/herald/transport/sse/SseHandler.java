@@ -114,8 +114,7 @@ final class SseHandler {
     if (token != null) {
       return tokens.verify(token);
     }
-    return Mono.just(
-        tokens.secure() ? Credentials.anonymousUser() : Credentials.insecureDevelopment());
+    return Mono.fromCallable(permissions::withoutToken);
   }
 
   /**
