@@ -3,6 +3,7 @@ package herald.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import herald.support.Frames;
 import herald.support.RawHttp;
 import herald.support.TestSseClient;
 import herald.support.TestTokens;
@@ -19,6 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Admission of new connections over real sockets (README, Limits and protection): the per-IP rate
@@ -172,5 +174,25 @@ class ConnectionAdmissionIntegrationTests {
     assertThat(refused.headers().get("Retry-After")).matches("[1-9][0-9]*");
     assertThat(webSocket(nextAddress()).handshakeStatus()).isEqualTo(503);
     assertThat(slots.open()).isEqualTo(5);
+  }
+
+  @Test
+  void aConnectFrameWithoutATokenIsRefusedWhenNoNamespaceIsAnonymous() {
+    TestWebSocketClient client =
+        TestWebSocketClient.to(port).header("X-Forwarded-For", nextAddress()).open();
+    opened.add(client);
+    JsonNode refused = client.request(1, Frames.connect(1));
+    assertThat(refused.get("error").get("code").asInt()).isEqualTo(401);
+    client.awaitTerminated();
+    assertThat(client.closeStatus().code()).isEqualTo(4001);
+
+    RawHttp.Response sse;
+    try {
+      sse = raw("/sse?channel=news", nextAddress());
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+    assertThat(sse.status()).isEqualTo(401);
+    assertThat(sse.body()).contains("a token is required");
   }
 }
