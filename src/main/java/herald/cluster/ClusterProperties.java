@@ -30,11 +30,13 @@ public record ClusterProperties(
   static final int MIN_SECRET_BYTES = 32;
 
   public ClusterProperties {
-    if (secret != null && secret.getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+    if (secret != null
+        && (secret.isBlank()
+            || secret.getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES)) {
       throw new IllegalArgumentException(
           "herald.cluster.secret (HERALD_CLUSTER_SECRET) must be at least "
               + MIN_SECRET_BYTES
-              + " bytes when set");
+              + " bytes and not blank when set");
     }
     if (heartbeat.isNegative() || heartbeat.isZero()) {
       throw new IllegalArgumentException("herald.cluster.heartbeat must be positive");
