@@ -31,6 +31,7 @@ source load-tests/redis-common.sh
 # Insecure development mode on loopback: every tokenless client is one user, so lift the
 # per-user connection limit; rate limits off (benchmarks only) so that no limiter shapes the load.
 NODE_OPTS=(--herald.limits.max-connections-per-user=1000000 --herald.rate-limits.enabled=false
+  --herald.limits.connections-per-ip=1000000 --herald.limits.connections-per-node=1000000
   --herald.api.key=$API_KEY --herald.auth.insecure=true)
 # One node at a time: three JVMs starting at once on two cores can starve the first Redis handshake
 # past its timeout (herald.redis.command-timeout), which fails the start.

@@ -17,8 +17,9 @@ OFF_PORT=18092
 ./mvnw -q -f load-tests/pom.xml compile
 
 JVM_OPTS="-Xmx512m"
-# Tokenless clients of development mode (herald.auth.insecure) are all one user: lift the per-user limit.
-COMMON="--herald.limits.max-connections-per-user=1000000 --herald.auth.insecure=true"
+# Tokenless clients of development mode (herald.auth.insecure) are all one user: lift the per-user
+# and per-IP connection limits.
+COMMON="--herald.limits.max-connections-per-user=1000000 --herald.limits.connections-per-ip=1000000 --herald.auth.insecure=true"
 java $JVM_OPTS -jar target/herald.jar --server.port=$ON_PORT $COMMON \
   --herald.rate-limits.inbound-frames-per-second=10000000 --herald.rate-limits.inbound-frames-burst=10000000 \
   --herald.rate-limits.connections-per-ip-per-second=100000 --herald.rate-limits.connections-per-ip-burst=100000 \

@@ -36,6 +36,7 @@ BIG=10000000
 $NODE_JAVA $NODE_OPTS -jar "$NODE_JAR" --server.port="$PORT" \
   --herald.auth.insecure=true --herald.api.key=$API_KEY \
   --herald.limits.max-connections-per-user=$BIG \
+  --herald.limits.connections-per-ip=$BIG --herald.limits.connections-per-node=$BIG \
   --herald.rate-limits.connections-per-ip-per-second=$BIG --herald.rate-limits.connections-per-ip-burst=$BIG \
   --herald.rate-limits.inbound-frames-per-second=$BIG --herald.rate-limits.inbound-frames-burst=$BIG \
   --herald.rate-limits.api-publishes-per-second=$BIG --herald.rate-limits.api-publishes-burst=$BIG \

@@ -41,6 +41,7 @@ VIA=${VIA:-}
 # shellcheck disable=SC2206
 JVM_OPTS=(${NODE_OPTS:--Xmx1g})
 ARGS=(--herald.limits.max-connections-per-user=1000000 --herald.rate-limits.enabled=false
+  --herald.limits.connections-per-ip=1000000 --herald.limits.connections-per-node=1000000
   --herald.api.key=$API_KEY --herald.auth.insecure=true --herald.namespaces.storm.history-size="$HISTORY"
   --herald.redis.url="redis://127.0.0.1:$REDIS_PORT" --logging.level.root=WARN ${NODE_ARGS:-})
 # One node at a time (PARALLEL_START=1: all at once, then wait for each; a node that cannot reach

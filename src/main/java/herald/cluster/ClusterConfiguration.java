@@ -3,7 +3,10 @@ package herald.cluster;
 import herald.connection.ClientSessions;
 import herald.engine.Backplane;
 import herald.registry.ChannelRegistry;
+import herald.security.AuthMode;
+import herald.security.AuthProperties;
 import java.time.Clock;
+import javax.crypto.spec.SecretKeySpec;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import reactor.core.scheduler.Schedulers;
@@ -26,9 +29,16 @@ class ClusterConfiguration {
 
   @Bean
   ClusterControl clusterControl(
-      Backplane backplane, LocalNode local, JsonMapper json, ClusterProperties properties) {
+      Backplane backplane,
+      LocalNode local,
+      JsonMapper json,
+      ClusterProperties properties,
+      AuthProperties auth,
+      AuthMode mode,
+      Clock clock) {
+    SecretKeySpec key = ControlKey.resolve(properties, auth, mode, backplane.shared());
     return new ClusterControl(
-        backplane, local, new ControlMessages(json), properties.requestTimeout());
+        backplane, local, new ControlMessages(json, key, clock), properties.requestTimeout());
   }
 
   @Bean(destroyMethod = "close")

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +38,9 @@ final class ClusterControl {
   private final ControlMessages messages;
   private final Duration timeout;
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+  private static final Duration LOG_INTERVAL = Duration.ofSeconds(10);
+  private final AtomicLong refusedSinceLog = new AtomicLong();
+  private final AtomicLong lastRefusalLog = new AtomicLong();
 
   ClusterControl(Backplane backplane, LocalNode local, ControlMessages messages, Duration timeout) {
     this.backplane = backplane;
@@ -112,8 +116,30 @@ final class ClusterControl {
           waiting.add(reply);
         }
       }
+    } catch (ControlMessages.UnverifiedMessageException e) {
+      refused(e.getMessage());
     } catch (RuntimeException e) {
       log.warn("unreadable cluster message dropped: {}", e.toString());
+    }
+  }
+
+  /**
+   * Logs a refused message: the first at once, then at most one line per {@link #LOG_INTERVAL} with
+   * the count since, so a flood of forgeries cannot flood the log.
+   */
+  private void refused(String reason) {
+    long dropped = refusedSinceLog.incrementAndGet();
+    long now = System.nanoTime();
+    long last = lastRefusalLog.get();
+    if ((last == 0 || now - last >= LOG_INTERVAL.toNanos())
+        && lastRefusalLog.compareAndSet(last, now == 0 ? 1 : now)) {
+      refusedSinceLog.addAndGet(-dropped);
+      log.warn(
+          "cluster control message dropped: not signed with this cluster's key, too old or"
+              + " replayed (last: {}; {} dropped); is something other than a Herald node publishing"
+              + " on herald:control, or do nodes have different herald.cluster.secret?",
+          reason,
+          dropped);
     }
   }
 

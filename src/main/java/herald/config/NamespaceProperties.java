@@ -7,6 +7,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.PositiveOrZero;
 import java.time.Duration;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -21,19 +22,31 @@ import org.springframework.validation.annotation.Validated;
 public record NamespaceProperties(@DefaultValue Map<String, @Valid Namespace> namespaces)
     implements ChannelOptionsResolver {
 
-  /** One namespace's options; every one has the SPEC's default. */
+  /**
+   * One namespace's options, each with the README's default. {@code presence} and {@code
+   * join-leave} are {@code null} when not set: they are on (presence) and off (join-leave) in
+   * ordinary namespaces, and both off where {@code anonymous} is true, since they show user ids to
+   * whoever subscribes, and there that is anyone. Setting them explicitly wins.
+   */
   public record Namespace(
       @DefaultValue("100") @PositiveOrZero int historySize,
       @DefaultValue("5m") Duration historyTtl,
-      @DefaultValue("true") boolean presence,
-      @DefaultValue("false") boolean joinLeave,
+      @Nullable Boolean presence,
+      @Nullable Boolean joinLeave,
       @DefaultValue("false") boolean clientPublish,
       @DefaultValue("false") boolean anonymous) {
 
     ChannelOptions toOptions() {
+      boolean presenceOn = presence != null ? presence : !anonymous;
+      boolean joinLeaveOn = joinLeave != null && joinLeave;
       return new ChannelOptions(
-          historySize, historyTtl, presence, joinLeave, clientPublish, anonymous);
+          historySize, historyTtl, presenceOn, joinLeaveOn, clientPublish, anonymous);
     }
+  }
+
+  @Override
+  public boolean anyAnonymous() {
+    return namespaces.values().stream().anyMatch(Namespace::anonymous);
   }
 
   @Override

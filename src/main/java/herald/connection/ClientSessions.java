@@ -236,6 +236,16 @@ public final class ClientSessions {
         });
   }
 
+  /**
+   * The credentials of a connection that presents no token ({@link
+   * ChannelPermissions#withoutToken()}).
+   *
+   * @throws HeraldException 401 when no namespace admits connections without a token
+   */
+  public Credentials withoutToken() {
+    return services.permissions().withoutToken();
+  }
+
   /** The connections of {@code user} on this node. */
   public List<ClientSession> ofUser(String user) {
     return List.copyOf(byUser.getOrDefault(user, Set.of()));

@@ -48,6 +48,12 @@ public interface Backplane {
   Mono<Void> release(String user, String id);
 
   /**
+   * Whether other nodes, and so anything else that can reach the same broker, share this backplane:
+   * false for the in-memory engine's, which only this node sees.
+   */
+  boolean shared();
+
+  /**
    * Sets the one listener for messages to this node ({@link #broadcast} and {@link #send} to {@code
    * node}). Called once, at start-up. The listener runs on the backplane's threads and must not
    * block.

@@ -6,7 +6,9 @@ import herald.web.ErrorResponses;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The node's rate limits and the handshake filter that applies the per-IP one. */
+/**
+ * The node's rate limits, its caps on open connections and the handshake filter that applies them.
+ */
 @Configuration(proxyBeanMethods = false)
 class RateLimitConfiguration {
 
@@ -16,8 +18,13 @@ class RateLimitConfiguration {
   }
 
   @Bean
-  ConnectionRateLimitFilter connectionRateLimitFilter(
-      RateLimits limits, ClientAddress addresses, ErrorResponses errors) {
-    return new ConnectionRateLimitFilter(limits, addresses, errors);
+  ConnectionSlots connectionSlots(ConnectionCapProperties properties) {
+    return new ConnectionSlots(properties);
+  }
+
+  @Bean
+  ConnectionAdmissionFilter connectionAdmissionFilter(
+      RateLimits limits, ConnectionSlots slots, ClientAddress addresses, ErrorResponses errors) {
+    return new ConnectionAdmissionFilter(limits, slots, addresses, errors);
   }
 }

@@ -31,6 +31,23 @@ public final class ChannelPermissions {
   }
 
   /**
+   * The credentials of a client that presents no token: the stand-in user of insecure development
+   * mode, or an anonymous connection, which may only subscribe in anonymous namespaces.
+   *
+   * @throws HeraldException 401 when no namespace admits anonymous connections: such a connection
+   *     could do nothing but hold a socket
+   */
+  public Credentials withoutToken() {
+    if (insecure) {
+      return Credentials.insecureDevelopment();
+    }
+    if (!options.anyAnonymous()) {
+      throw HeraldException.unauthorized("a token is required");
+    }
+    return Credentials.anonymousUser();
+  }
+
+  /**
    * @throws HeraldException 401 when the token expired, 403 when the channel is not permitted
    */
   public void checkSubscribe(Credentials credentials, ChannelName channel) {

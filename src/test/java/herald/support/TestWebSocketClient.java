@@ -22,7 +22,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -118,6 +120,7 @@ public final class TestWebSocketClient implements AutoCloseable {
               if (builder.bearer != null) {
                 headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + builder.bearer);
               }
+              builder.headers.forEach(headers::set);
             })
         .doOnConnected(
             connection ->
@@ -477,6 +480,7 @@ public final class TestWebSocketClient implements AutoCloseable {
     private @Nullable String queryToken;
     private @Nullable String bearer;
     private boolean answerPings = true;
+    private final Map<String, String> headers = new LinkedHashMap<>();
 
     private Builder(int port) {
       this.port = port;
@@ -503,6 +507,12 @@ public final class TestWebSocketClient implements AutoCloseable {
     /** Passes the token as {@code Authorization: Bearer}. */
     public Builder bearer(String token) {
       this.bearer = token;
+      return this;
+    }
+
+    /** Sends header {@code name} with the handshake ({@code X-Forwarded-For}, ...). */
+    public Builder header(String name, String value) {
+      this.headers.put(name, value);
       return this;
     }
 

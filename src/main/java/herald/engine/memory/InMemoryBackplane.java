@@ -87,6 +87,11 @@ public final class InMemoryBackplane implements Backplane {
   }
 
   @Override
+  public boolean shared() {
+    return false;
+  }
+
+  @Override
   public void listen(String node, Consumer<String> listener) {
     this.self = node;
     this.listener = listener;

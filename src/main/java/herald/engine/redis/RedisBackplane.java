@@ -172,6 +172,11 @@ final class RedisBackplane implements Backplane, AutoCloseable {
   }
 
   @Override
+  public boolean shared() {
+    return true;
+  }
+
+  @Override
   public void listen(String node, Consumer<String> listener) {
     listening.add(connector.listen(CONTROL, listener));
     listening.add(connector.listen(direct(node), listener));

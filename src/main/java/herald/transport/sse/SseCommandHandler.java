@@ -95,8 +95,7 @@ final class SseCommandHandler {
     if (token != null) {
       return tokens.verify(token);
     }
-    return Mono.just(
-        tokens.secure() ? Credentials.anonymousUser() : Credentials.insecureDevelopment());
+    return Mono.fromCallable(permissions::withoutToken);
   }
 
   /** The request body, refused with 413 past the size of the largest allowed frame. */

@@ -10,6 +10,7 @@ import herald.ratelimit.RateLimits;
 import herald.security.ChannelPermissions;
 import herald.security.TokenVerifier;
 import herald.web.ClientAddress;
+import herald.web.ConnectionEndpoints;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.reactive.function.server.RouterFunction;
@@ -56,7 +57,7 @@ class SseConfiguration {
         new SseCommandHandler(
             codec, tokens, permissions, engine, rateLimits, addresses, json, limits, metrics);
     return RouterFunctions.route()
-        .GET("/sse", handler::stream)
+        .GET(ConnectionEndpoints.SSE, handler::stream)
         .POST("/sse/commands", commands::command)
         .build();
   }

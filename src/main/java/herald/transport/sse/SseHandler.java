@@ -127,8 +127,7 @@ final class SseHandler {
     if (token != null) {
       return tokens.verify(token);
     }
-    return Mono.just(
-        tokens.secure() ? Credentials.anonymousUser() : Credentials.insecureDevelopment());
+    return Mono.fromCallable(permissions::withoutToken);
   }
 
   /**

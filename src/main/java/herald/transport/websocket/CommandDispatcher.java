@@ -132,8 +132,8 @@ final class CommandDispatcher {
     if (connected) {
       return Mono.just(client.credentials());
     }
-    return Mono.just(
-        tokens.secure() ? Credentials.anonymousUser() : Credentials.insecureDevelopment());
+    // 401 (and close 4001) when no namespace admits connections without a token.
+    return Mono.fromCallable(sessions::withoutToken);
   }
 
   private Mono<Void> refuseConnect(long id, HeraldException error) {

@@ -9,6 +9,7 @@ import herald.protocol.JsonFrameCodec;
 import herald.protocol.MsgpackFrameCodec;
 import herald.ratelimit.RateLimits;
 import herald.security.TokenVerifier;
+import herald.web.ConnectionEndpoints;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -70,7 +71,8 @@ class WebSocketConfiguration {
             heartbeat,
             rateLimits,
             metrics);
-    return new SimpleUrlHandlerMapping(Map.of("/ws", handler), Ordered.HIGHEST_PRECEDENCE);
+    return new SimpleUrlHandlerMapping(
+        Map.of(ConnectionEndpoints.WEBSOCKET, handler), Ordered.HIGHEST_PRECEDENCE);
   }
 
   @Bean
