@@ -128,7 +128,12 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     FrameCodec codec = codecFor(session);
     Connection netty = ConnectionExposingUpgradeStrategy.connection(session);
     ChannelWriter writer =
-        new ChannelWriter(netty.channel(), codec, limits.outboundQueue(), LAST_FRAMES_GRACE);
+        new ChannelWriter(
+            netty.channel(),
+            codec,
+            limits.outboundQueue(),
+            limits.outboundQueueBytes().toBytes(),
+            LAST_FRAMES_GRACE);
     netty.addHandlerLast(WritabilityRelay.NAME, new WritabilityRelay(writer));
     Liveness liveness = new Liveness(clock);
     WebSocketConnection connection = new WebSocketConnection(writer, liveness);

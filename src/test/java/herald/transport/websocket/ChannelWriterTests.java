@@ -2,6 +2,8 @@ package herald.transport.websocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import herald.channel.ChannelName;
+import herald.channel.Publication;
 import herald.protocol.CloseCode;
 import herald.protocol.JsonFrameCodec;
 import herald.protocol.Push;
@@ -21,17 +23,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.node.JsonNodeFactory;
 
 /** The writer on a real (embedded) Netty channel: what reaches the channel, in which order. */
 class ChannelWriterTests {
 
   private static final int CAPACITY = 3;
+  private static final long CAPACITY_BYTES = 1 << 20;
   private static final Duration GRACE = Duration.ofSeconds(10);
 
   private final FlushCounter flushes = new FlushCounter(true);
   private final EmbeddedChannel channel = new EmbeddedChannel(flushes);
   private final ChannelWriter writer =
-      new ChannelWriter(channel, new JsonFrameCodec(), CAPACITY, GRACE);
+      new ChannelWriter(channel, new JsonFrameCodec(), CAPACITY, CAPACITY_BYTES, GRACE);
 
   @AfterEach
   void close() {
@@ -63,6 +67,50 @@ class ChannelWriterTests {
 
     assertThat(written()).hasSize(CAPACITY);
     assertThat(writer.offer(reply(4))).as("room again once written").isTrue();
+  }
+
+  @Test
+  void refusesAFrameThatWouldTakeTheQueuedBytesPastTheBound() {
+    Push.Message large = message(400);
+    int size = new JsonFrameCodec().encode(large).length;
+    ChannelWriter writer =
+        new ChannelWriter(channel, new JsonFrameCodec(), 1000, size * 2L + size / 2, GRACE);
+
+    assertThat(writer.offer(large)).isTrue();
+    assertThat(writer.offer(large)).as("the same shared bytes count once per enqueue").isTrue();
+    assertThat(writer.queuedBytes()).isEqualTo(size * 2L);
+    assertThat(writer.offer(large)).as("three would pass the byte bound").isFalse();
+    assertThat(writer.offer(reply(1))).as("a small frame still fits").isTrue();
+
+    channel.runPendingTasks();
+
+    assertThat(written()).hasSize(3);
+    assertThat(writer.queuedBytes()).isZero();
+    assertThat(writer.offer(large)).as("room again once written").isTrue();
+  }
+
+  @Test
+  void oneFrameLargerThanTheByteBoundGoesOutWhenNothingElseWaits() {
+    ChannelWriter writer = new ChannelWriter(channel, new JsonFrameCodec(), 1000, 10, GRACE);
+
+    assertThat(writer.offer(message(100))).isTrue();
+    assertThat(writer.offer(reply(1))).as("nothing more while it waits").isFalse();
+
+    channel.runPendingTasks();
+    assertThat(written()).hasSize(1);
+  }
+
+  @Test
+  void aMarkRunsOnceEverythingQueuedBeforeItIsWritten() {
+    AtomicBoolean reached = new AtomicBoolean();
+    writer.offer(reply(1));
+    writer.whenWritten(() -> reached.set(true));
+    assertThat(reached).isFalse();
+
+    channel.runPendingTasks();
+
+    assertThat(reached).isTrue();
+    assertThat(written()).containsExactly("{\"id\":1,\"result\":{}}");
   }
 
   @Test
@@ -117,7 +165,8 @@ class ChannelWriterTests {
     // frame puts it over the high water mark: the channel is not writable, as for a client that
     // stopped reading.
     unread.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1, 2));
-    ChannelWriter writer = new ChannelWriter(unread, new JsonFrameCodec(), CAPACITY, GRACE);
+    ChannelWriter writer =
+        new ChannelWriter(unread, new JsonFrameCodec(), CAPACITY, CAPACITY_BYTES, GRACE);
     AtomicBoolean done = new AtomicBoolean();
     writer.written().subscribe(null, null, () -> done.set(true));
     writer.offer(reply(1));
@@ -146,6 +195,17 @@ class ChannelWriterTests {
 
     assertThat(written()).hasSize(1);
     assertThat(channel.isOpen()).as("closing is the close frame's job, not the grace's").isTrue();
+  }
+
+  private static Push.Message message(int dataBytes) {
+    return new Push.Message(
+        new Publication(
+            ChannelName.of("big"),
+            1,
+            "e",
+            JsonNodeFactory.instance.stringNode("x".repeat(dataBytes)),
+            0,
+            null));
   }
 
   private static Reply reply(long id) {
