@@ -134,9 +134,52 @@ public abstract class EngineContractTests {
     publishAll(other, 2);
     assertThat(listener.publications).extracting(Publication::channel).containsOnly(subscribed);
     assertThat(listener.publications).extracting(Publication::offset).containsExactly(1L, 2L, 3L);
+    assertThat(listener.resets).as("an unbroken sequence is never reset").isEmpty();
     StepVerifier.create(engine.unsubscribe(subscribed)).expectComplete().verify(TIMEOUT);
     publishAll(subscribed, 1);
     assertThat(listener.publications).hasSize(3);
+  }
+
+  @Test
+  void aNewSubscriberOfAFreshChannelIsDeliveredItsFirstPublicationsWithoutAReset() {
+    ChannelName channel = channel("news");
+    StepVerifier.create(
+            engine.subscribe(channel).then(engine.history(channel, HistoryQuery.positionOnly())))
+        .assertNext(page -> assertThat(page.latest().offset()).isZero())
+        .expectComplete()
+        .verify(TIMEOUT);
+    List<Publication> published = publishAll(channel, 2);
+    assertThat(listener.publications).containsExactlyElementsOf(published);
+    assertThat(listener.resets)
+        .as("the epoch a subscriber starts from is the one the first publication gets")
+        .isEmpty();
+  }
+
+  @Test
+  void historyIsCutAtTheByteBoundButAlwaysHoldsOnePublication() {
+    ChannelName channel = channel("news");
+    String kilobyte = "x".repeat(1024);
+    for (int i = 0; i < 4; i++) {
+      StepVerifier.create(
+              engine.publish(channel, JsonNodeFactory.instance.stringNode(kilobyte), null))
+          .expectNextCount(1)
+          .expectComplete()
+          .verify(TIMEOUT);
+    }
+    StepVerifier.create(engine.history(channel, new HistoryQuery(null, HistoryQuery.ALL, 2_500)))
+        .assertNext(
+            page ->
+                assertThat(page.publications())
+                    .extracting(Publication::offset)
+                    .containsExactly(1L, 2L))
+        .expectComplete()
+        .verify(TIMEOUT);
+    StepVerifier.create(engine.history(channel, new HistoryQuery(null, HistoryQuery.ALL, 1)))
+        .assertNext(
+            page ->
+                assertThat(page.publications()).extracting(Publication::offset).containsExactly(1L))
+        .expectComplete()
+        .verify(TIMEOUT);
   }
 
   @Test
@@ -186,6 +229,11 @@ public abstract class EngineContractTests {
 
     public List<ClientInfo> leaves() {
       return List.copyOf(leaves);
+    }
+
+    /** The positions of every {@code onReset}, in call order. */
+    public List<StreamPosition> resets() {
+      return List.copyOf(resets);
     }
 
     @Override

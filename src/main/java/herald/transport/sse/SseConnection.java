@@ -9,6 +9,7 @@ import herald.connection.OutboundQueue;
 import herald.protocol.CloseCode;
 import herald.registry.Recovery;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The SSE side of one stream: queues events for the writer. SSE has no frame for join, leave or
@@ -18,8 +19,9 @@ final class SseConnection implements Connection {
 
   private final OutboundQueue<SseEvent> queue;
 
-  SseConnection(int queueCapacity) {
-    this.queue = new OutboundQueue<>(queueCapacity);
+  SseConnection(int queueCapacity, long queueBytes, JsonMapper json) {
+    this.queue =
+        new OutboundQueue<>(queueCapacity, queueBytes, event -> SseRenderer.sizeOf(json, event));
   }
 
   OutboundQueue<SseEvent> queue() {

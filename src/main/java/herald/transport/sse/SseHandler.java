@@ -127,7 +127,8 @@ final class SseHandler {
       Set<ChannelName> channels,
       Map<ChannelName, StreamPosition> resumed,
       Runnable drop) {
-    SseConnection connection = new SseConnection(limits.outboundQueue());
+    SseConnection connection =
+        new SseConnection(limits.outboundQueue(), limits.outboundQueueBytes().toBytes(), json);
     ClientSession client = sessions.open("sse", credentials, connection);
     SseRenderer renderer = new SseRenderer(json, buffers, resumed);
 

@@ -9,6 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.test.scheduler.VirtualTimeScheduler;
+import tools.jackson.databind.json.JsonMapper;
 
 class SseHeartbeatTests {
 
@@ -30,8 +31,8 @@ class SseHeartbeatTests {
 
   @Test
   void everyIdleStreamGetsAPingEveryInterval() {
-    SseConnection first = new SseConnection(10);
-    SseConnection second = new SseConnection(10);
+    SseConnection first = new SseConnection(10, 1 << 20, JsonMapper.builder().build());
+    SseConnection second = new SseConnection(10, 1 << 20, JsonMapper.builder().build());
     heartbeat.add(first);
     heartbeat.add(second);
     List<SseEvent> firstEvents = drain(first);
@@ -48,7 +49,7 @@ class SseHeartbeatTests {
 
   @Test
   void aStreamWithEventsWaitingGetsNoPing() {
-    SseConnection stream = new SseConnection(10);
+    SseConnection stream = new SseConnection(10, 1 << 20, JsonMapper.builder().build());
     heartbeat.add(stream);
     stream.checkpoint(); // queued, nobody reads it yet
 
@@ -60,7 +61,7 @@ class SseHeartbeatTests {
 
   @Test
   void aRemovedStreamGetsNoMorePings() {
-    SseConnection stream = new SseConnection(10);
+    SseConnection stream = new SseConnection(10, 1 << 20, JsonMapper.builder().build());
     heartbeat.add(stream);
     List<SseEvent> events = drain(stream);
     time.advanceTimeBy(Duration.ofSeconds(15));
