@@ -4,6 +4,7 @@ import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.StreamPosition;
 import herald.cluster.Cluster;
+import herald.config.LimitProperties;
 import herald.engine.Engine;
 import herald.engine.HistoryPage;
 import herald.engine.HistoryQuery;
@@ -26,13 +27,18 @@ class ChannelsController {
 
   private final Engine engine;
   private final Cluster cluster;
+  private final LimitProperties limits;
 
-  ChannelsController(Engine engine, Cluster cluster) {
+  ChannelsController(Engine engine, Cluster cluster, LimitProperties limits) {
     this.engine = engine;
     this.cluster = cluster;
+    this.limits = limits;
   }
 
-  /** {@code GET /api/v1/channels/{channel}/history?since=&epoch=&limit=}. */
+  /**
+   * {@code GET /api/v1/channels/{channel}/history?since=&epoch=&limit=}: {@code limit} defaults to
+   * {@code herald.limits.history-limit} and is capped at {@code max-history-limit}.
+   */
   @GetMapping("/{channel}/history")
   Mono<History> history(
       @PathVariable String channel,
@@ -42,7 +48,7 @@ class ChannelsController {
     return Mono.defer(
         () -> {
           ChannelName name = ApiRequests.channelName(channel, "channel");
-          HistoryQuery query = new HistoryQuery(position(since, epoch), limit(limit));
+          HistoryQuery query = limits.historyQuery(position(since, epoch), limit(limit));
           return engine.history(name, query).map(ChannelsController::history);
         });
   }
@@ -57,11 +63,8 @@ class ChannelsController {
     return new StreamPosition(since, epoch);
   }
 
-  private static int limit(@Nullable Integer limit) {
-    if (limit == null) {
-      return HistoryQuery.ALL;
-    }
-    if (limit < 0) {
+  private static @Nullable Integer limit(@Nullable Integer limit) {
+    if (limit != null && limit < 0) {
       throw HeraldException.badRequest("'limit' must not be negative");
     }
     return limit;

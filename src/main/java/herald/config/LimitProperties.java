@@ -1,6 +1,9 @@
 package herald.config;
 
+import herald.channel.StreamPosition;
+import herald.engine.HistoryQuery;
 import jakarta.validation.constraints.Positive;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -62,6 +65,17 @@ public record LimitProperties(
         1000,
         DataSize.ofMegabytes(1),
         1000);
+  }
+
+  /**
+   * The read a client's or backend's {@code history} request makes: {@code limit} defaults to
+   * {@link #historyLimit} and is capped at {@link #maxHistoryLimit} (a reader that asked for more
+   * sees the reply's {@code offset} beyond its last publication and reads on from there), and the
+   * publications returned stop at about {@link #maxReplySize} bytes.
+   */
+  public HistoryQuery historyQuery(@Nullable StreamPosition since, @Nullable Integer limit) {
+    int asked = limit == null ? historyLimit : limit;
+    return new HistoryQuery(since, Math.min(asked, maxHistoryLimit), maxReplySize.toBytes());
   }
 
   private static void requirePositive(DataSize size, String name) {

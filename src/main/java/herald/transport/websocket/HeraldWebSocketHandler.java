@@ -139,15 +139,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     WebSocketConnection connection = new WebSocketConnection(writer, liveness);
     ClientSession client = sessions.open("websocket", credentials, connection);
     CommandDispatcher dispatcher =
-        new CommandDispatcher(
-            client,
-            connection,
-            sessions,
-            tokens,
-            json,
-            limits.maxMessageSize().toBytes(),
-            clock,
-            connected);
+        new CommandDispatcher(client, connection, sessions, tokens, json, limits, clock, connected);
     InboundLimiter limiter =
         new InboundLimiter(
             rateLimits.enabled() ? rateLimits.inboundFrames() : null,

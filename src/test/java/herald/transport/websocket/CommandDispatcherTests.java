@@ -2,6 +2,7 @@ package herald.transport.websocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 import herald.channel.ChannelName;
 import herald.config.LimitProperties;
@@ -28,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.util.unit.DataSize;
@@ -85,14 +87,44 @@ class CommandDispatcherTests {
     }
   }
 
-  private Map<String, Object> dispatch(Command command) {
+  @Test
+  void aSecondHistoryRequestWaitsUntilTheFirstReplyReachedTheSocket() {
     ClientSession client = sessions.open("websocket", alice(), new NoDeliveries());
+    CommandDispatcher dispatcher = dispatcher(client);
+    ChannelName channel = ChannelName.of("walk:history");
+    dispatcher.dispatch(new Command.History(1, channel, null, null)).block(TIMEOUT);
+    AtomicBoolean second = new AtomicBoolean();
+    dispatcher
+        .dispatch(new Command.Presence(2, channel))
+        .subscribe(null, null, () -> second.set(true));
+    assertThat(second).as("waits while the first reply is still queued").isFalse();
+
+    this.channel.runPendingTasks();
+    await().atMost(TIMEOUT).untilTrue(second);
+    this.channel.runPendingTasks();
+
+    assertThat(written()).hasSize(2);
+    client.close().block(TIMEOUT);
+  }
+
+  private CommandDispatcher dispatcher(ClientSession client) {
     ChannelWriter writer =
         new ChannelWriter(channel, new JsonFrameCodec(), 100, 1 << 20, Duration.ofSeconds(1));
     WebSocketConnection connection = new WebSocketConnection(writer, new Liveness(clock));
-    CommandDispatcher dispatcher =
-        new CommandDispatcher(
-            client, connection, sessions, new FixedTokens(), json, 65536, clock, true);
+    return new CommandDispatcher(
+        client,
+        connection,
+        sessions,
+        new FixedTokens(),
+        json,
+        LimitProperties.of(DataSize.ofKilobytes(64), 128, 100, 100),
+        clock,
+        true);
+  }
+
+  private Map<String, Object> dispatch(Command command) {
+    ClientSession client = sessions.open("websocket", alice(), new NoDeliveries());
+    CommandDispatcher dispatcher = dispatcher(client);
     dispatcher.dispatch(command).block(TIMEOUT);
     channel.runPendingTasks();
     List<String> frames = written();
