@@ -1,5 +1,6 @@
 package herald.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.StreamPosition;
@@ -77,11 +78,26 @@ class ChannelsController {
         publications, page.latest().offset(), page.latest().epoch(), page.recovered());
   }
 
-  /** {@code GET /api/v1/channels/{channel}/presence}. */
+  /**
+   * {@code GET /api/v1/channels/{channel}/presence?cursor=&limit=}: a page of at most {@code
+   * herald.limits.presence-limit} entries; {@code cursor} in the reply (absent on the last page)
+   * asks for the next.
+   */
   @GetMapping("/{channel}/presence")
-  Mono<Presence> presence(@PathVariable String channel) {
+  Mono<Presence> presence(
+      @PathVariable String channel,
+      @RequestParam(required = false) @Nullable String cursor,
+      @RequestParam(required = false) @Nullable Integer limit) {
     return Mono.defer(
-        () -> engine.presence(ApiRequests.channelName(channel, "channel")).map(Presence::new));
+        () -> {
+          if (limit != null && limit < 1) {
+            throw HeraldException.badRequest("'limit' must be positive");
+          }
+          return engine
+              .presence(
+                  ApiRequests.channelName(channel, "channel"), limits.presenceQuery(cursor, limit))
+              .map(page -> new Presence(page.clients(), page.cursor()));
+        });
   }
 
   /** {@code GET /api/v1/channels}: channels with subscribers on any node, and how many. */
@@ -101,8 +117,10 @@ class ChannelsController {
   /** A channel's history. */
   record History(List<JsonNode> publications, long offset, String epoch, boolean recovered) {}
 
-  /** A channel's presence. */
-  record Presence(List<ClientInfo> clients) {}
+  /** A page of a channel's presence; {@code cursor} is left out on the last page. */
+  record Presence(
+      List<ClientInfo> clients,
+      @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable String cursor) {}
 
   /** One active channel. */
   record ActiveChannel(String channel, int subscribers) {}

@@ -2,6 +2,7 @@ package herald.config;
 
 import herald.channel.StreamPosition;
 import herald.engine.HistoryQuery;
+import herald.engine.PresenceQuery;
 import jakarta.validation.constraints.Positive;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -76,6 +77,15 @@ public record LimitProperties(
   public HistoryQuery historyQuery(@Nullable StreamPosition since, @Nullable Integer limit) {
     int asked = limit == null ? historyLimit : limit;
     return new HistoryQuery(since, Math.min(asked, maxHistoryLimit), maxReplySize.toBytes());
+  }
+
+  /**
+   * The read a client's or backend's {@code presence} request makes: at most {@link #presenceLimit}
+   * entries, fewer when {@code limit} asks for fewer, after {@code cursor}.
+   */
+  public PresenceQuery presenceQuery(@Nullable String cursor, @Nullable Integer limit) {
+    int asked = limit == null || limit < 1 ? presenceLimit : limit;
+    return new PresenceQuery(cursor, Math.min(asked, presenceLimit));
   }
 
   private static void requirePositive(DataSize size, String name) {

@@ -201,6 +201,30 @@ public abstract class EngineContractTests {
     assertThat(listener.leaves).containsExactly(alice);
   }
 
+  @Test
+  void presenceComesInPagesInTheOrderOfConnectionIds() {
+    ChannelName channel = channel("chat:room");
+    List<ClientInfo> clients =
+        List.of(
+            new ClientInfo("carol", "c3", "node-1"),
+            new ClientInfo("alice", "c1", "node-1"),
+            new ClientInfo("bob", "c2", "node-1"));
+    StepVerifier.create(
+            engine
+                .subscribe(channel)
+                .thenMany(Flux.fromIterable(clients).concatMap(c -> engine.join(channel, c)))
+                .then())
+        .expectComplete()
+        .verify(TIMEOUT);
+    PresencePage first = engine.presence(channel, new PresenceQuery(null, 2)).block(TIMEOUT);
+    assertThat(first.clients()).extracting(ClientInfo::client).containsExactly("c1", "c2");
+    assertThat(first.cursor()).isNotNull();
+    PresencePage second =
+        engine.presence(channel, new PresenceQuery(first.cursor(), 2)).block(TIMEOUT);
+    assertThat(second.clients()).extracting(ClientInfo::client).containsExactly("c3");
+    assertThat(second.cursor()).as("the last page has no cursor").isNull();
+  }
+
   protected List<Publication> publishAll(ChannelName channel, int count) {
     List<Publication> published =
         Flux.range(1, count)

@@ -172,23 +172,40 @@ final class RedisScripts {
           """);
 
   /**
-   * Lists a channel's live presence entries, dropping expired ones. KEYS: presence, clients.
-   * Returns the client JSONs.
+   * Lists a page of a channel's live presence entries, in the order of their connection ids (as
+   * {@code engine.PresencePage#of} does for the in-memory engine), dropping expired ones when the
+   * first page is read. KEYS: presence, clients. ARGV: the last id of the previous page ("" for the
+   * first), most entries. Returns {more (1/0), client JSON...}. Sorting costs O(n log n) in the
+   * channel's size per page; the reply holds at most the limit.
    */
   static final Script PRESENCE =
       new Script(
           NOW
               + """
-              local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
-              for i = 1, #expired do
-                redis.call('ZREM', KEYS[1], expired[i])
-                redis.call('HDEL', KEYS[2], expired[i])
+              if ARGV[1] == '' then
+                local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+                for i = 1, #expired do
+                  redis.call('ZREM', KEYS[1], expired[i])
+                  redis.call('HDEL', KEYS[2], expired[i])
+                end
               end
-              local result = {}
-              local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+              local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
+              table.sort(ids)
+              local limit = tonumber(ARGV[2])
+              local result = {0}
+              local taken = 0
               for i = 1, #ids do
-                local info = redis.call('HGET', KEYS[2], ids[i])
-                if info then result[#result + 1] = info end
+                if ARGV[1] == '' or ids[i] > ARGV[1] then
+                  if taken == limit then
+                    result[1] = 1
+                    break
+                  end
+                  local info = redis.call('HGET', KEYS[2], ids[i])
+                  if info then
+                    result[#result + 1] = info
+                    taken = taken + 1
+                  end
+                end
               end
               return result
               """);

@@ -96,8 +96,9 @@ final class CommandDispatcher {
     if (command instanceof Command.Presence presence) {
       return afterPreviousLargeReply(
           client
-              .presence(presence.channel())
-              .map(clients -> ok(command, new Reply.PresenceResult(clients))));
+              .presence(
+                  presence.channel(), limits.presenceQuery(presence.cursor(), presence.limit()))
+              .map(page -> ok(command, new Reply.PresenceResult(page.clients(), page.cursor()))));
     }
     if (command instanceof Command.Refresh refresh) {
       return refresh(refresh);

@@ -95,7 +95,7 @@ class CommandDispatcherTests {
     dispatcher.dispatch(new Command.History(1, channel, null, null)).block(TIMEOUT);
     AtomicBoolean second = new AtomicBoolean();
     dispatcher
-        .dispatch(new Command.Presence(2, channel))
+        .dispatch(new Command.Presence(2, channel, null, null))
         .subscribe(null, null, () -> second.set(true));
     assertThat(second).as("waits while the first reply is still queued").isFalse();
 
