@@ -1,12 +1,19 @@
 package herald;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
+import herald.channel.LeakyChannelValue;
+import org.junit.jupiter.api.Test;
 
 /** The package rules of STYLE.md, checked on every build. */
 @AnalyzeClasses(packages = "herald", importOptions = ImportOption.DoNotIncludeTests.class)
@@ -56,16 +63,17 @@ class ArchitectureTests {
           .that()
           .resideInAPackage("herald.channel..")
           .should()
-          .dependOnClassesThat()
-          .resideInAnyPackage(
-              "herald.engine..",
-              "herald.registry..",
-              "herald.connection..",
-              "herald.transport..",
-              "herald.api..",
-              "herald.security..",
-              "herald.protocol..")
+          .dependOnClassesThat(
+              resideInAPackage("herald..").and(not(resideInAPackage("herald.channel.."))))
           .because("channel values are the vocabulary every other part speaks in");
+
+  @Test
+  void valuesRuleCatchesADependencyOnAnyOfOurOtherPackages() {
+    JavaClasses leaky = new ClassFileImporter().importClasses(LeakyChannelValue.class);
+    assertThatThrownBy(() -> valuesDependOnNothingOfOurs.check(leaky))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("herald.config.LimitProperties");
+  }
 
   @ArchTest
   static final ArchRule noBlockingCalls =

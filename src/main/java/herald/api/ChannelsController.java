@@ -1,12 +1,15 @@
 package herald.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.StreamPosition;
 import herald.cluster.Cluster;
+import herald.config.LimitProperties;
 import herald.engine.Engine;
 import herald.engine.HistoryPage;
 import herald.engine.HistoryQuery;
+import herald.engine.PresenceQuery;
 import herald.protocol.HeraldException;
 import herald.protocol.PublicationJson;
 import java.util.List;
@@ -26,13 +29,18 @@ class ChannelsController {
 
   private final Engine engine;
   private final Cluster cluster;
+  private final LimitProperties limits;
 
-  ChannelsController(Engine engine, Cluster cluster) {
+  ChannelsController(Engine engine, Cluster cluster, LimitProperties limits) {
     this.engine = engine;
     this.cluster = cluster;
+    this.limits = limits;
   }
 
-  /** {@code GET /api/v1/channels/{channel}/history?since=&epoch=&limit=}. */
+  /**
+   * {@code GET /api/v1/channels/{channel}/history?since=&epoch=&limit=}: {@code limit} defaults to
+   * {@code herald.limits.history-limit} and is capped at {@code max-history-limit}.
+   */
   @GetMapping("/{channel}/history")
   Mono<History> history(
       @PathVariable String channel,
@@ -42,7 +50,7 @@ class ChannelsController {
     return Mono.defer(
         () -> {
           ChannelName name = ApiRequests.channelName(channel, "channel");
-          HistoryQuery query = new HistoryQuery(position(since, epoch), limit(limit));
+          HistoryQuery query = HistoryQuery.requested(position(since, epoch), limit(limit), limits);
           return engine.history(name, query).map(ChannelsController::history);
         });
   }
@@ -57,11 +65,8 @@ class ChannelsController {
     return new StreamPosition(since, epoch);
   }
 
-  private static int limit(@Nullable Integer limit) {
-    if (limit == null) {
-      return HistoryQuery.ALL;
-    }
-    if (limit < 0) {
+  private static @Nullable Integer limit(@Nullable Integer limit) {
+    if (limit != null && limit < 0) {
       throw HeraldException.badRequest("'limit' must not be negative");
     }
     return limit;
@@ -74,11 +79,27 @@ class ChannelsController {
         publications, page.latest().offset(), page.latest().epoch(), page.recovered());
   }
 
-  /** {@code GET /api/v1/channels/{channel}/presence}. */
+  /**
+   * {@code GET /api/v1/channels/{channel}/presence?cursor=&limit=}: a page of at most {@code
+   * herald.limits.presence-limit} entries; {@code cursor} in the reply (absent on the last page)
+   * asks for the next.
+   */
   @GetMapping("/{channel}/presence")
-  Mono<Presence> presence(@PathVariable String channel) {
+  Mono<Presence> presence(
+      @PathVariable String channel,
+      @RequestParam(required = false) @Nullable String cursor,
+      @RequestParam(required = false) @Nullable Integer limit) {
     return Mono.defer(
-        () -> engine.presence(ApiRequests.channelName(channel, "channel")).map(Presence::new));
+        () -> {
+          if (limit != null && limit < 1) {
+            throw HeraldException.badRequest("'limit' must be positive");
+          }
+          return engine
+              .presence(
+                  ApiRequests.channelName(channel, "channel"),
+                  PresenceQuery.requested(cursor, limit, limits))
+              .map(page -> new Presence(page.clients(), page.cursor()));
+        });
   }
 
   /** {@code GET /api/v1/channels}: channels with subscribers on any node, and how many. */
@@ -98,8 +119,10 @@ class ChannelsController {
   /** A channel's history. */
   record History(List<JsonNode> publications, long offset, String epoch, boolean recovered) {}
 
-  /** A channel's presence. */
-  record Presence(List<ClientInfo> clients) {}
+  /** A page of a channel's presence; {@code cursor} is left out on the last page. */
+  record Presence(
+      List<ClientInfo> clients,
+      @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable String cursor) {}
 
   /** One active channel. */
   record ActiveChannel(String channel, int subscribers) {}

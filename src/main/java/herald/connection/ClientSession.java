@@ -6,6 +6,8 @@ import herald.channel.Publication;
 import herald.channel.StreamPosition;
 import herald.engine.HistoryPage;
 import herald.engine.HistoryQuery;
+import herald.engine.PresencePage;
+import herald.engine.PresenceQuery;
 import herald.protocol.CloseCode;
 import herald.protocol.ErrorCode;
 import herald.protocol.HeraldException;
@@ -231,12 +233,12 @@ public final class ClientSession implements Subscriber {
         });
   }
 
-  /** Who is subscribed to {@code channel}; needs subscribe permission. */
-  public Mono<List<ClientInfo>> presence(ChannelName channel) {
+  /** A page of who is subscribed to {@code channel}; needs subscribe permission. */
+  public Mono<PresencePage> presence(ChannelName channel, PresenceQuery query) {
     return Mono.defer(
         () -> {
           services.permissions().checkSubscribe(credentials(), channel);
-          return services.engine().presence(channel);
+          return services.engine().presence(channel, query);
         });
   }
 

@@ -2,18 +2,22 @@ package herald.connection;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToIntFunction;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.util.concurrent.Queues;
 
 /**
- * One connection's outbound queue: bounded in count, allocated as it fills.
+ * One connection's outbound queue: bounded in count and in bytes, allocated as it fills.
  *
  * <p>Any thread may {@link #offer}; emissions are serialised on the queue's monitor (sinks are
  * single-writer). When the transport cannot write as fast as messages arrive and the queue holds
- * {@code capacity} items, {@link #offer} returns {@code false}: the connection is a slow consumer
- * and its owner must close it. {@link #items()} is a unicast, hot Flux for the transport's writer.
+ * {@code capacity} items or {@code capacityBytes} bytes, {@link #offer} returns {@code false}: the
+ * connection is a slow consumer and its owner must close it. {@link #items()} is a unicast, hot
+ * Flux for the transport's writer. An item's size is what {@code sizer} says; it is asked once when
+ * the item is queued and once when it is taken, so it must be cheap and give the same answer.
  *
  * @param <T> what the transport writes
  */
@@ -24,25 +28,48 @@ public final class OutboundQueue<T> {
   private final Sinks.Many<T> sink =
       Sinks.many().unicast().onBackpressureBuffer(Queues.<T>unbounded(LINK_SIZE).get());
   private final AtomicInteger queued = new AtomicInteger();
+  private final AtomicLong queuedBytes = new AtomicLong();
   private final int capacity;
+  private final long capacityBytes;
+  private final ToIntFunction<? super T> sizer;
   private final AtomicBoolean ending = new AtomicBoolean();
   private final Sinks.Empty<Void> ended = Sinks.empty();
   private final Sinks.Empty<Void> aborted = Sinks.empty();
   private volatile boolean wasAborted;
 
-  public OutboundQueue(int capacity) {
+  /**
+   * @param capacity most items waiting
+   * @param capacityBytes most bytes waiting; one item larger than this is still taken when nothing
+   *     else waits, so that a single large item does not end a client that reads
+   * @param sizer an item's size in bytes as the transport will write it
+   */
+  public OutboundQueue(int capacity, long capacityBytes, ToIntFunction<? super T> sizer) {
     this.capacity = capacity;
+    this.capacityBytes = capacityBytes;
+    this.sizer = sizer;
   }
 
   /**
-   * Queues {@code item}. Returns {@code false}, queuing nothing, when the queue is full or closed.
+   * Queues {@code item}. Returns {@code false}, queuing nothing, when the queue is full (in count
+   * or bytes) or closed.
    */
   public boolean offer(T item) {
     if (queued.incrementAndGet() > capacity) {
       queued.decrementAndGet();
       return false;
     }
-    return emit(item);
+    int bytes = sizer.applyAsInt(item);
+    long total = queuedBytes.addAndGet(bytes);
+    if (total > capacityBytes && total != bytes) {
+      queuedBytes.addAndGet(-bytes);
+      queued.decrementAndGet();
+      return false;
+    }
+    if (!emit(item)) {
+      queuedBytes.addAndGet(-bytes);
+      return false;
+    }
+    return true;
   }
 
   /**
@@ -55,6 +82,7 @@ public final class OutboundQueue<T> {
       return false;
     }
     queued.incrementAndGet();
+    queuedBytes.addAndGet(sizer.applyAsInt(last));
     emit(last);
     end();
     return true;
@@ -133,8 +161,18 @@ public final class OutboundQueue<T> {
     return queued.get();
   }
 
+  /** How many bytes wait to be written. */
+  public long bytes() {
+    return queuedBytes.get();
+  }
+
   /** The queued items, for the one writer. Cancelling it drops whatever is still queued. */
   public Flux<T> items() {
-    return sink.asFlux().doOnNext(item -> queued.decrementAndGet());
+    return sink.asFlux().doOnNext(this::taken);
+  }
+
+  private void taken(T item) {
+    queued.decrementAndGet();
+    queuedBytes.addAndGet(-sizer.applyAsInt(item));
   }
 }

@@ -47,8 +47,16 @@ public interface Engine {
    */
   Mono<Void> leave(ChannelName channel, ClientInfo client);
 
-  /** The connections currently subscribed to {@code channel}, on every node. */
-  Mono<List<ClientInfo>> presence(ChannelName channel);
+  /**
+   * A page of the connections currently subscribed to {@code channel}, on every node, in the order
+   * of their connection ids.
+   */
+  Mono<PresencePage> presence(ChannelName channel, PresenceQuery query);
+
+  /** Every connection currently subscribed to {@code channel}, on every node. */
+  default Mono<List<ClientInfo>> presence(ChannelName channel) {
+    return presence(channel, new PresenceQuery(null, Integer.MAX_VALUE)).map(PresencePage::clients);
+  }
 
   /**
    * Checks that the engine can serve requests now, for readiness. Completes when it can; fails with

@@ -32,8 +32,12 @@ public sealed interface Command {
       long id, ChannelName channel, @Nullable StreamPosition since, @Nullable Integer limit)
       implements Command {}
 
-  /** {@code presence}: list who is subscribed to a channel. */
-  record Presence(long id, ChannelName channel) implements Command {}
+  /**
+   * {@code presence}: list who is subscribed to a channel, a page at a time: {@code cursor} is the
+   * one the previous page's reply gave, {@code limit} the most entries wanted.
+   */
+  record Presence(long id, ChannelName channel, @Nullable String cursor, @Nullable Integer limit)
+      implements Command {}
 
   /** {@code refresh}: replace the connection's token before it expires. */
   record Refresh(long id, String token) implements Command {}

@@ -20,7 +20,7 @@ final class CommandReader {
           "unsubscribe", Set.of("id", "op", "channel"),
           "publish", Set.of("id", "op", "channel", "data"),
           "history", Set.of("id", "op", "channel", "since", "limit"),
-          "presence", Set.of("id", "op", "channel"),
+          "presence", Set.of("id", "op", "channel", "cursor", "limit"),
           "refresh", Set.of("id", "op", "token"),
           "ping", Set.of("id", "op"));
 
@@ -62,7 +62,8 @@ final class CommandReader {
       case "unsubscribe" -> new Command.Unsubscribe(id, channel(frame));
       case "publish" -> new Command.Publish(id, channel(frame), data(frame));
       case "history" -> new Command.History(id, channel(frame), since(frame), limit(frame));
-      case "presence" -> new Command.Presence(id, channel(frame));
+      case "presence" ->
+          new Command.Presence(id, channel(frame), optionalString(frame, "cursor"), limit(frame));
       case "refresh" -> new Command.Refresh(id, requiredString(frame, "token"));
       default -> new Command.Ping(id);
     };

@@ -59,6 +59,9 @@ final class FrameTrees {
     } else if (result instanceof Reply.PresenceResult presence) {
       ArrayNode clients = node.putArray("clients");
       presence.clients().forEach(client -> clients.add(clientInfo(client)));
+      if (presence.cursor() != null) {
+        node.put("cursor", presence.cursor());
+      }
     } else if (result instanceof Reply.Refreshed refreshed) {
       putNullable(node, "ttl", refreshed.ttl());
     }

@@ -44,8 +44,12 @@ public record Reply(long id, @Nullable Result result, @Nullable Error error)
       List<Publication> publications, long offset, String epoch, boolean recovered)
       implements Result {}
 
-  /** {@code presence}: who is subscribed. */
-  public record PresenceResult(List<ClientInfo> clients) implements Result {}
+  /**
+   * {@code presence}: who is subscribed, a page at a time; {@code cursor} (absent on the last page)
+   * asks for the next one.
+   */
+  public record PresenceResult(List<ClientInfo> clients, @Nullable String cursor)
+      implements Result {}
 
   /** {@code refresh}: seconds until the new token expires. */
   public record Refreshed(@Nullable Long ttl) implements Result {}

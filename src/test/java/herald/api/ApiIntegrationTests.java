@@ -218,6 +218,28 @@ class ApiIntegrationTests {
   }
 
   @Test
+  void presenceComesInPagesWithACursorUntilTheLast() {
+    String channel = TestIds.next("document:pages");
+    String presencePath = "/api/v1/channels/" + channel + "/presence";
+    String token = TestTokens.user(TestIds.next("alice")).subscribe("document:*").token();
+    try (TestSseClient one =
+            TestSseClient.to(port).channel(channel).bearer(token).openSubscribed();
+        TestSseClient two = TestSseClient.to(port).channel(channel).bearer(token).openSubscribed();
+        TestSseClient three =
+            TestSseClient.to(port).channel(channel).bearer(token).openSubscribed()) {
+      JsonNode first = ok(api.get(presencePath + "?limit=2"));
+      assertThat(first.get("clients").size()).isEqualTo(2);
+      String cursor = first.get("cursor").asString();
+      JsonNode second = ok(api.get(presencePath + "?limit=2&cursor=" + cursor));
+      assertThat(second.get("clients").size()).isEqualTo(1);
+      assertThat(second.has("cursor")).as("the last page has no cursor").isFalse();
+      assertThat(ok(api.get(presencePath)).get("clients").size())
+          .as("without a limit, one page holds them all")
+          .isEqualTo(3);
+    }
+  }
+
+  @Test
   void channelsListsActiveChannelsWithSubscriberCounts() {
     String busy = TestIds.next("document:busy");
     String quiet = TestIds.next("document:quiet");

@@ -18,6 +18,8 @@ class ConfigurationValidationTests {
         "herald.auth.hmac-secret=too-short | herald.auth.hmac-secret",
         "herald.limits.max-channels-per-connection=0 | herald.limits",
         "herald.limits.max-message-size=lots | herald.limits.max-message-size",
+        "herald.limits.outbound-queue-bytes=0 | herald.limits.outbound-queue-bytes",
+        "herald.limits.history-limit=2000 | herald.limits.max-history-limit",
         "herald.sse.heartbeat=often | herald.sse.heartbeat",
         "herald.namespaces.chat.history-size=-1 | herald.namespaces",
         "herald.websocket.ping-interval=x | herald.websocket.ping-interval",

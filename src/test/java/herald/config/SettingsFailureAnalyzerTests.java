@@ -51,8 +51,9 @@ class SettingsFailureAnalyzerTests {
 
     assertThat(report(output))
         .contains(
-            "herald.auth.hmac-secret (environment variable HERALD_AUTH_HMAC_SECRET) must be at"
-                + " least 32 bytes (HS256) (its value is not shown: it may be secret).")
+            "herald.auth.hmac-secret (environment variable HERALD_AUTH_HMAC_SECRET) must not be"
+                + " blank and must be at least 32 bytes (HS256) (its value is not shown: it may be"
+                + " secret).")
         .doesNotContain("\"false\"")
         .doesNotContain("hmacSecret");
     assertThat(output.toString()).doesNotContain("too-short-a-secret");

@@ -46,7 +46,7 @@ class ClientSessionTests {
           engine,
           registry,
           new ChannelPermissions(new TestChannelOptions(), Clock.systemUTC()),
-          new LimitProperties(DataSize.ofKilobytes(64), 2, 2, 10),
+          LimitProperties.of(DataSize.ofKilobytes(64), 2, 2, 10),
           new InMemoryBackplane(clock));
   private final RecordingConnection connection = new RecordingConnection();
 

@@ -134,9 +134,52 @@ public abstract class EngineContractTests {
     publishAll(other, 2);
     assertThat(listener.publications).extracting(Publication::channel).containsOnly(subscribed);
     assertThat(listener.publications).extracting(Publication::offset).containsExactly(1L, 2L, 3L);
+    assertThat(listener.resets).as("an unbroken sequence is never reset").isEmpty();
     StepVerifier.create(engine.unsubscribe(subscribed)).expectComplete().verify(TIMEOUT);
     publishAll(subscribed, 1);
     assertThat(listener.publications).hasSize(3);
+  }
+
+  @Test
+  void aNewSubscriberOfAFreshChannelIsDeliveredItsFirstPublicationsWithoutAReset() {
+    ChannelName channel = channel("news");
+    StepVerifier.create(
+            engine.subscribe(channel).then(engine.history(channel, HistoryQuery.positionOnly())))
+        .assertNext(page -> assertThat(page.latest().offset()).isZero())
+        .expectComplete()
+        .verify(TIMEOUT);
+    List<Publication> published = publishAll(channel, 2);
+    assertThat(listener.publications).containsExactlyElementsOf(published);
+    assertThat(listener.resets)
+        .as("the epoch a subscriber starts from is the one the first publication gets")
+        .isEmpty();
+  }
+
+  @Test
+  void historyIsCutAtTheByteBoundButAlwaysHoldsOnePublication() {
+    ChannelName channel = channel("news");
+    String kilobyte = "x".repeat(1024);
+    for (int i = 0; i < 4; i++) {
+      StepVerifier.create(
+              engine.publish(channel, JsonNodeFactory.instance.stringNode(kilobyte), null))
+          .expectNextCount(1)
+          .expectComplete()
+          .verify(TIMEOUT);
+    }
+    StepVerifier.create(engine.history(channel, new HistoryQuery(null, HistoryQuery.ALL, 2_500)))
+        .assertNext(
+            page ->
+                assertThat(page.publications())
+                    .extracting(Publication::offset)
+                    .containsExactly(1L, 2L))
+        .expectComplete()
+        .verify(TIMEOUT);
+    StepVerifier.create(engine.history(channel, new HistoryQuery(null, HistoryQuery.ALL, 1)))
+        .assertNext(
+            page ->
+                assertThat(page.publications()).extracting(Publication::offset).containsExactly(1L))
+        .expectComplete()
+        .verify(TIMEOUT);
   }
 
   @Test
@@ -156,6 +199,30 @@ public abstract class EngineContractTests {
         .verify(TIMEOUT);
     assertThat(listener.joins).containsExactly(alice);
     assertThat(listener.leaves).containsExactly(alice);
+  }
+
+  @Test
+  void presenceComesInPagesInTheOrderOfConnectionIds() {
+    ChannelName channel = channel("chat:room");
+    List<ClientInfo> clients =
+        List.of(
+            new ClientInfo("carol", "c3", "node-1"),
+            new ClientInfo("alice", "c1", "node-1"),
+            new ClientInfo("bob", "c2", "node-1"));
+    StepVerifier.create(
+            engine
+                .subscribe(channel)
+                .thenMany(Flux.fromIterable(clients).concatMap(c -> engine.join(channel, c)))
+                .then())
+        .expectComplete()
+        .verify(TIMEOUT);
+    PresencePage first = engine.presence(channel, new PresenceQuery(null, 2)).block(TIMEOUT);
+    assertThat(first.clients()).extracting(ClientInfo::client).containsExactly("c1", "c2");
+    assertThat(first.cursor()).isNotNull();
+    PresencePage second =
+        engine.presence(channel, new PresenceQuery(first.cursor(), 2)).block(TIMEOUT);
+    assertThat(second.clients()).extracting(ClientInfo::client).containsExactly("c3");
+    assertThat(second.cursor()).as("the last page has no cursor").isNull();
   }
 
   protected List<Publication> publishAll(ChannelName channel, int count) {
@@ -186,6 +253,11 @@ public abstract class EngineContractTests {
 
     public List<ClientInfo> leaves() {
       return List.copyOf(leaves);
+    }
+
+    /** The positions of every {@code onReset}, in call order. */
+    public List<StreamPosition> resets() {
+      return List.copyOf(resets);
     }
 
     @Override

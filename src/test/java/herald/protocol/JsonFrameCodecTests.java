@@ -57,7 +57,10 @@ class JsonFrameCodecTests {
     assertThat(decode("{\"id\":5,\"op\":\"history\",\"channel\":\"c\",\"limit\":10}"))
         .isEqualTo(new Command.History(5, ChannelName.of("c"), null, 10));
     assertThat(decode("{\"id\":6,\"op\":\"presence\",\"channel\":\"c\"}"))
-        .isEqualTo(new Command.Presence(6, ChannelName.of("c")));
+        .isEqualTo(new Command.Presence(6, ChannelName.of("c"), null, null));
+    assertThat(
+            decode("{\"id\":8,\"op\":\"presence\",\"channel\":\"c\",\"cursor\":\"k\",\"limit\":2}"))
+        .isEqualTo(new Command.Presence(8, ChannelName.of("c"), "k", 2));
     assertThat(decode("{\"id\":7,\"op\":\"refresh\",\"token\":\"t2\"}"))
         .isEqualTo(new Command.Refresh(7, "t2"));
     assertThat(decode("{\"id\":8,\"op\":\"ping\"}")).isEqualTo(new Command.Ping(8));
@@ -113,9 +116,13 @@ class JsonFrameCodecTests {
     assertThat(
             encode(
                 Reply.ok(
-                    5, new Reply.PresenceResult(List.of(new ClientInfo("alice", "c1", "n1"))))))
+                    5,
+                    new Reply.PresenceResult(List.of(new ClientInfo("alice", "c1", "n1")), null))))
         .isEqualTo(
             "{\"id\":5,\"result\":{\"clients\":[{\"user\":\"alice\",\"client\":\"c1\",\"node\":\"n1\"}]}}");
+    assertThat(encode(Reply.ok(5, new Reply.PresenceResult(List.of(), "c1"))))
+        .as("a page with more after it names the cursor")
+        .isEqualTo("{\"id\":5,\"result\":{\"clients\":[],\"cursor\":\"c1\"}}");
     assertThat(encode(Reply.error(6, ErrorCode.FORBIDDEN, "no")))
         .isEqualTo("{\"id\":6,\"error\":{\"code\":403,\"message\":\"no\"}}");
   }

@@ -19,6 +19,9 @@ import tools.jackson.databind.JsonNode;
  */
 final class ChannelStream {
 
+  /** {@code {"ts":…,"offset":…,"epoch":"","data":}} around the data, with 13-digit times. */
+  private static final int STORED_OVERHEAD = 60;
+
   private final ChannelName channel;
   private final String epoch;
   private final ArrayDeque<Publication> history = new ArrayDeque<>();
@@ -52,15 +55,35 @@ final class ChannelStream {
     boolean recovered = since == null || continues(since);
     long after = since != null && recovered ? since.offset() : 0;
     List<Publication> page = new ArrayList<>(Math.min(query.limit(), history.size()));
+    long bytes = 0;
     for (Publication publication : history) {
       if (page.size() >= query.limit()) {
         break;
       }
       if (publication.offset() > after) {
+        // Sized as the Redis engine stores it (data plus the offset, epoch and time around it),
+        // so both engines cut a page at the same place.
+        long size = query.maxBytes() == HistoryQuery.UNBOUNDED ? 0 : storedSize(publication);
+        if (!page.isEmpty() && bytes + size > query.maxBytes()) {
+          break;
+        }
+        bytes += size;
         page.add(publication);
       }
     }
     return new HistoryPage(page, new StreamPosition(offset, epoch), recovered);
+  }
+
+  /**
+   * About the bytes of a publication as the Redis engine stores it: {@code
+   * {"ts":…,"offset":…,"epoch":"…","from":"…","data":…}}.
+   */
+  private static long storedSize(Publication publication) {
+    String from = publication.from();
+    return STORED_OVERHEAD
+        + publication.epoch().length()
+        + (from == null ? 0 : from.length() + 10)
+        + publication.data().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
   }
 
   /** Whether the history holds every publication after {@code since}. */

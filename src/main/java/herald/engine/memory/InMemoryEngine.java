@@ -10,8 +10,12 @@ import herald.engine.EngineListener;
 import herald.engine.Epochs;
 import herald.engine.HistoryPage;
 import herald.engine.HistoryQuery;
+import herald.engine.PresencePage;
+import herald.engine.PresenceQuery;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -134,8 +138,14 @@ public final class InMemoryEngine implements Engine, AutoCloseable {
   }
 
   @Override
-  public Mono<List<ClientInfo>> presence(ChannelName channel) {
-    return Mono.fromSupplier(() -> List.copyOf(presence.getOrDefault(channel, Map.of()).values()));
+  public Mono<PresencePage> presence(ChannelName channel, PresenceQuery query) {
+    return Mono.fromSupplier(
+        () -> {
+          List<ClientInfo> sorted =
+              new ArrayList<>(presence.getOrDefault(channel, Map.of()).values());
+          sorted.sort(Comparator.comparing(ClientInfo::client));
+          return PresencePage.of(sorted, query);
+        });
   }
 
   /** Runs {@code action} under the channel's monitor, on a stream that is not released. */

@@ -104,11 +104,8 @@ final class NodeSubscriptions implements AutoCloseable {
               .subscribe(RedisKeys.pubsub(channel))
               // Every subscriber of the channel waits for this read: retried once or twice here
               // rather than failing them all.
-              .then(
-                  publications
-                      .history(channel, HistoryQuery.positionOnly())
-                      .retryWhen(POSITION_RETRY))
-              .doOnNext(page -> feed.start(page.latest()))
+              .then(publications.anchor(channel).retryWhen(POSITION_RETRY))
+              .doOnNext(feed::start)
               .then()
               .doOnError(error -> dropFeed(feed));
         });

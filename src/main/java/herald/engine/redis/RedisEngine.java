@@ -10,7 +10,8 @@ import herald.engine.EngineListener;
 import herald.engine.Epochs;
 import herald.engine.HistoryPage;
 import herald.engine.HistoryQuery;
-import java.util.List;
+import herald.engine.PresencePage;
+import herald.engine.PresenceQuery;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,8 +129,8 @@ final class RedisEngine implements Engine, AutoCloseable {
   }
 
   @Override
-  public Mono<List<ClientInfo>> presence(ChannelName channel) {
-    return presence.presence(channel);
+  public Mono<PresencePage> presence(ChannelName channel, PresenceQuery query) {
+    return presence.presence(channel, query);
   }
 
   /**

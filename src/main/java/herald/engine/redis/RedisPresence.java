@@ -4,7 +4,10 @@ import herald.channel.ChannelName;
 import herald.channel.ChannelOptions;
 import herald.channel.ChannelOptionsResolver;
 import herald.channel.ClientInfo;
+import herald.engine.PresencePage;
+import herald.engine.PresenceQuery;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -119,19 +122,25 @@ final class RedisPresence implements AutoCloseable {
     }
   }
 
-  Mono<List<ClientInfo>> presence(ChannelName channel) {
+  Mono<PresencePage> presence(ChannelName channel, PresenceQuery query) {
     return Mono.defer(
         () -> {
           String[] keys = {RedisKeys.presence(channel), RedisKeys.clients(channel)};
-          return connector
-              .runQueued(RedisScripts.PRESENCE, keys, new String[0])
-              .map(
-                  reply ->
-                      reply.stream()
-                          .map(
-                              entry -> RedisPayloads.toClient(json.readTree(String.valueOf(entry))))
-                          .toList());
+          String[] args = {
+            query.after() == null ? "" : query.after(), Integer.toString(query.limit())
+          };
+          return connector.runQueued(RedisScripts.PRESENCE, keys, args).map(this::page);
         });
+  }
+
+  private PresencePage page(List<Object> reply) {
+    boolean more = RedisPublications.asLong(reply.get(0)) == 1;
+    List<ClientInfo> clients = new ArrayList<>(reply.size() - 1);
+    for (int i = 1; i < reply.size(); i++) {
+      clients.add(RedisPayloads.toClient(json.readTree(String.valueOf(reply.get(i)))));
+    }
+    return new PresencePage(
+        clients, more && !clients.isEmpty() ? clients.get(clients.size() - 1).client() : null);
   }
 
   private Mono<Void> refresh() {

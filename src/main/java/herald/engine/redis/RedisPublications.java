@@ -64,7 +64,10 @@ final class RedisPublications {
     return new Publication(channel, offset, epoch, data, ts, from);
   }
 
-  /** Reads the history and the current position. */
+  /**
+   * Reads the history and the current position. Writes nothing: a channel without a sequence reads
+   * as offset 0 of an epoch stored nowhere (see {@link RedisScripts#HISTORY}).
+   */
   Mono<HistoryPage> history(ChannelName channel, HistoryQuery query) {
     return Mono.defer(
         () -> {
@@ -73,15 +76,31 @@ final class RedisPublications {
           String[] keys = {RedisKeys.meta(channel), RedisKeys.history(channel)};
           String[] args = {
             Epochs.next(),
-            Long.toString(metaTtl(channelOptions).toMillis()),
             Long.toString(channelOptions.historyTtl().toMillis()),
             since == null ? "" : Long.toString(since.offset()),
             since == null ? "" : since.epoch(),
-            query.limit() == HistoryQuery.ALL ? "-1" : Integer.toString(query.limit())
+            query.limit() == HistoryQuery.ALL ? "-1" : Integer.toString(query.limit()),
+            query.maxBytes() == HistoryQuery.UNBOUNDED ? "-1" : Long.toString(query.maxBytes())
           };
           return connector
               .runQueued(RedisScripts.HISTORY, keys, args)
               .map(reply -> page(channel, reply));
+        });
+  }
+
+  /**
+   * The channel's position for a node that starts delivering it, giving the channel its epoch if it
+   * has none yet (see {@link RedisScripts#ANCHOR}).
+   */
+  Mono<StreamPosition> anchor(ChannelName channel) {
+    return Mono.defer(
+        () -> {
+          ChannelOptions channelOptions = options.optionsFor(channel);
+          String[] keys = {RedisKeys.meta(channel)};
+          String[] args = {Epochs.next(), Long.toString(metaTtl(channelOptions).toMillis())};
+          return connector
+              .runQueued(RedisScripts.ANCHOR, keys, args)
+              .map(reply -> new StreamPosition(asLong(reply.get(1)), String.valueOf(reply.get(0))));
         });
   }
 

@@ -63,33 +63,62 @@ final class RedisScripts {
               """);
 
   /**
-   * Reads a channel's position and history with the recovery rules of the in-memory engine. KEYS:
-   * meta, history. ARGV: epoch for a new sequence, meta TTL ms, history TTL ms, since offset (""
-   * for none), since epoch, limit (-1 for all). Returns {epoch, offset, recovered (1/0),
-   * payload...}. Entries older than the TTL count as gone even before Redis drops them.
+   * Anchors a channel's sequence for a node that subscribes to it: gives it an epoch if it has none
+   * yet, so that the position the subscribers start from names the sequence the next publish
+   * continues, and keeps the position alive for the meta TTL. KEYS: meta. ARGV: epoch for a new
+   * sequence, meta TTL ms. Returns {epoch, offset}. The only write on the read side; it runs once
+   * per channel a node subscribes to, not per read.
+   */
+  static final Script ANCHOR =
+      new Script(
+          EPOCH
+              + """
+              redis.call('PEXPIRE', KEYS[1], ARGV[2])
+              return {epoch, tonumber(redis.call('HGET', KEYS[1], 'offset') or '0')}
+              """);
+
+  /**
+   * Reads a channel's position and history with the recovery rules of the in-memory engine ({@code
+   * engine.memory.ChannelStream#read}; change both together, the engine contract tests check they
+   * agree). Writes nothing: a channel without a sequence reads as offset 0 of {@code ARGV[1]}, an
+   * epoch stored nowhere, so a position taken from it is never recovered into another sequence. One
+   * LRANGE reads the list (bounded by the namespace's history size); entries older than the TTL
+   * count as gone even before Redis drops them. KEYS: meta, history. ARGV: epoch to report for a
+   * channel without one, history TTL ms, since offset ("" for none), since epoch, limit (-1 for
+   * all), most bytes of entries to return (-1 for no bound; the first entry is always returned).
+   * Returns {epoch, offset, recovered (1/0), payload...}.
    */
   static final Script HISTORY =
       new Script(
-          EPOCH
-              + NOW
+          NOW
               + """
-              redis.call('PEXPIRE', KEYS[1], ARGV[2])
-              local offset = tonumber(redis.call('HGET', KEYS[1], 'offset') or '0')
-              local cutoff = now - tonumber(ARGV[3])
-              local len = redis.call('LLEN', KEYS[2])
+              local meta = redis.call('HMGET', KEYS[1], 'epoch', 'offset')
+              local epoch = meta[1]
+              local offset = tonumber(meta[2] or '0')
+              local entries = {}
+              if epoch then
+                local limit = tonumber(ARGV[5])
+                if limit ~= 0 or ARGV[3] ~= '' then
+                  entries = redis.call('LRANGE', KEYS[2], 0, -1)
+                end
+              else
+                epoch = ARGV[1]
+                offset = 0
+              end
+              local cutoff = now - tonumber(ARGV[2])
+              local len = #entries
               local first = 0
               while first < len do
-                local head = redis.call('LINDEX', KEYS[2], first)
-                local ts = tonumber(string.match(head, '^{"ts":(%d+)'))
+                local ts = tonumber(string.match(entries[first + 1], '^{"ts":(%d+)'))
                 if ts > cutoff then break end
                 first = first + 1
               end
               local base = offset - len + 1
               local recovered = 1
               local after = 0
-              if ARGV[4] ~= '' then
-                local since = tonumber(ARGV[4])
-                if ARGV[5] ~= epoch or since > offset then
+              if ARGV[3] ~= '' then
+                local since = tonumber(ARGV[3])
+                if ARGV[4] ~= epoch or since > offset then
                   recovered = 0
                 elseif since < offset and (first >= len or base + first > since + 1) then
                   recovered = 0
@@ -97,13 +126,18 @@ final class RedisScripts {
                 if recovered == 1 then after = since end
               end
               local result = {epoch, offset, recovered}
-              local limit = tonumber(ARGV[6])
+              local limit = tonumber(ARGV[5])
+              local budget = tonumber(ARGV[6])
               local start = math.max(first, after + 1 - base)
-              if limit ~= 0 and start < len then
-                local stop = len - 1
-                if limit > 0 then stop = math.min(stop, start + limit - 1) end
-                local entries = redis.call('LRANGE', KEYS[2], start, stop)
-                for i = 1, #entries do result[#result + 1] = entries[i] end
+              local taken = 0
+              local bytes = 0
+              for i = start + 1, len do
+                if limit >= 0 and taken >= limit then break end
+                local size = #entries[i]
+                if budget >= 0 and taken > 0 and bytes + size > budget then break end
+                result[#result + 1] = entries[i]
+                taken = taken + 1
+                bytes = bytes + size
               end
               return result
               """);
@@ -138,23 +172,40 @@ final class RedisScripts {
           """);
 
   /**
-   * Lists a channel's live presence entries, dropping expired ones. KEYS: presence, clients.
-   * Returns the client JSONs.
+   * Lists a page of a channel's live presence entries, in the order of their connection ids (as
+   * {@code engine.PresencePage#of} does for the in-memory engine), dropping expired ones when the
+   * first page is read. KEYS: presence, clients. ARGV: the last id of the previous page ("" for the
+   * first), most entries. Returns {more (1/0), client JSON...}. Sorting costs O(n log n) in the
+   * channel's size per page; the reply holds at most the limit.
    */
   static final Script PRESENCE =
       new Script(
           NOW
               + """
-              local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
-              for i = 1, #expired do
-                redis.call('ZREM', KEYS[1], expired[i])
-                redis.call('HDEL', KEYS[2], expired[i])
+              if ARGV[1] == '' then
+                local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+                for i = 1, #expired do
+                  redis.call('ZREM', KEYS[1], expired[i])
+                  redis.call('HDEL', KEYS[2], expired[i])
+                end
               end
-              local result = {}
-              local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+              local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
+              table.sort(ids)
+              local limit = tonumber(ARGV[2])
+              local result = {0}
+              local taken = 0
               for i = 1, #ids do
-                local info = redis.call('HGET', KEYS[2], ids[i])
-                if info then result[#result + 1] = info end
+                if ARGV[1] == '' or ids[i] > ARGV[1] then
+                  if taken == limit then
+                    result[1] = 1
+                    break
+                  end
+                  local info = redis.call('HGET', KEYS[2], ids[i])
+                  if info then
+                    result[#result + 1] = info
+                    taken = taken + 1
+                  end
+                end
               end
               return result
               """);

@@ -4,6 +4,7 @@ import herald.config.LimitProperties;
 import herald.engine.Engine;
 import herald.engine.HistoryPage;
 import herald.engine.HistoryQuery;
+import herald.engine.PresenceQuery;
 import herald.observability.HeraldMetrics;
 import herald.protocol.Command;
 import herald.protocol.HeraldException;
@@ -47,6 +48,7 @@ final class SseCommandHandler {
   private final RateLimits rateLimits;
   private final ClientAddress addresses;
   private final JsonMapper json;
+  private final LimitProperties limits;
   private final long maxMessageSize;
   private final HeraldMetrics metrics;
 
@@ -67,6 +69,7 @@ final class SseCommandHandler {
     this.rateLimits = rateLimits;
     this.addresses = addresses;
     this.json = json;
+    this.limits = limits;
     this.maxMessageSize = limits.maxMessageSize().toBytes();
     this.metrics = metrics;
   }
@@ -128,16 +131,20 @@ final class SseCommandHandler {
     }
     if (command instanceof Command.History history) {
       permissions.checkSubscribe(credentials, history.channel());
-      int limit = history.limit() == null ? HistoryQuery.ALL : history.limit();
       return engine
-          .history(history.channel(), new HistoryQuery(history.since(), limit))
+          .history(
+              history.channel(), HistoryQuery.requested(history.since(), history.limit(), limits))
           .map(page -> Reply.ok(history.id(), historyResult(page)));
     }
     if (command instanceof Command.Presence presence) {
       permissions.checkSubscribe(credentials, presence.channel());
       return engine
-          .presence(presence.channel())
-          .map(clients -> Reply.ok(presence.id(), new Reply.PresenceResult(clients)));
+          .presence(
+              presence.channel(),
+              PresenceQuery.requested(presence.cursor(), presence.limit(), limits))
+          .map(
+              page ->
+                  Reply.ok(presence.id(), new Reply.PresenceResult(page.clients(), page.cursor())));
     }
     if (command instanceof Command.Ping ping) {
       return Mono.just(Reply.ok(ping.id(), new Reply.Empty()));

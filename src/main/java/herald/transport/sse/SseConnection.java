@@ -10,6 +10,7 @@ import herald.observability.TransportMetrics;
 import herald.protocol.CloseCode;
 import herald.registry.Recovery;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The SSE side of one stream: queues events for the writer. SSE has no frame for join, leave or
@@ -20,8 +21,9 @@ final class SseConnection implements Connection {
   private final OutboundQueue<SseEvent> queue;
   private final TransportMetrics metrics;
 
-  SseConnection(int queueCapacity, TransportMetrics metrics) {
-    this.queue = new OutboundQueue<>(queueCapacity);
+  SseConnection(int queueCapacity, long queueBytes, JsonMapper json, TransportMetrics metrics) {
+    this.queue =
+        new OutboundQueue<>(queueCapacity, queueBytes, event -> SseRenderer.sizeOf(json, event));
     this.metrics = metrics;
   }
 

@@ -139,7 +139,9 @@ final class SseHandler {
       Set<ChannelName> channels,
       Map<ChannelName, StreamPosition> resumed,
       Runnable drop) {
-    SseConnection connection = new SseConnection(limits.outboundQueue(), metrics.sse());
+    SseConnection connection =
+        new SseConnection(
+            limits.outboundQueue(), limits.outboundQueueBytes().toBytes(), json, metrics.sse());
     ClientSession client = sessions.open("sse", credentials, connection);
     SseRenderer renderer = new SseRenderer(json, buffers, resumed);
 

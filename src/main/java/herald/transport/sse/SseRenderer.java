@@ -32,6 +32,9 @@ final class SseRenderer {
   private static final byte[] END = ascii("\n\n");
   private static final byte[] PING = ascii(": ping\n\n");
 
+  /** What an event's lines besides its data take: the event name and an id with a few channels. */
+  private static final int EVENT_OVERHEAD = 128;
+
   private final JsonMapper json;
   private final NettyDataBufferFactory buffers;
   private final Map<ChannelName, StreamPosition> positions;
@@ -81,10 +84,26 @@ final class SseRenderer {
             + "\n\n");
   }
 
+  /**
+   * About the bytes {@code event} takes once rendered, for the queue's byte bound: a publication's
+   * shared {@code data:} bytes (encoded here if no stream did yet, and kept) plus its lines; any
+   * other event a small fixed amount. Thread-safe; allocates nothing for a publication already
+   * encoded.
+   */
+  static int sizeOf(JsonMapper json, SseEvent event) {
+    if (event instanceof SseEvent.Message message) {
+      return data(json, message.publication()).length + EVENT_OVERHEAD;
+    }
+    return EVENT_OVERHEAD;
+  }
+
+  private static byte[] data(JsonMapper json, Publication publication) {
+    return publication.encoded(SSE_DATA, p -> json.writeValueAsBytes(PublicationJson.toNode(p)));
+  }
+
   private DataBuffer message(Publication publication) {
     positions.put(publication.channel(), publication.position());
-    byte[] data =
-        publication.encoded(SSE_DATA, p -> json.writeValueAsBytes(PublicationJson.toNode(p)));
+    byte[] data = data(json, publication);
     ByteBuf block =
         Unpooled.wrappedBuffer(
             Unpooled.wrappedBuffer(MESSAGE_PREFIX),

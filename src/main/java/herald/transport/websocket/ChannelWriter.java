@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLong;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.util.concurrent.Queues;
@@ -25,11 +26,13 @@ import reactor.util.concurrent.Queues;
  * Writes one connection's outbound frames straight to its Netty channel, on the channel's event
  * loop, with one flush for everything that queued up since the last one.
  *
- * <p>Any thread may {@link #offer}: frames wait in a lock-free queue bounded in count, and the
- * first one to arrive schedules a drain on the event loop, which writes what is queued and flushes
- * once. Delivering a publication to a subscriber therefore costs a queue insert on the delivering
- * thread and a write on the event loop; no per-frame operator chain, no flush per frame. The
- * publication's encoded bytes are shared by every subscriber (see {@link FrameCodec#encode}).
+ * <p>Any thread may {@link #offer}: frames are encoded there and wait in a lock-free queue bounded
+ * both in count and in bytes, and the first one to arrive schedules a drain on the event loop,
+ * which writes what is queued and flushes once. Delivering a publication to a subscriber therefore
+ * costs a queue insert and two atomic adds on the delivering thread and a write on the event loop;
+ * no per-frame operator chain, no flush per frame. The publication's encoded bytes are shared by
+ * every subscriber (see {@link FrameCodec#encode}); each connection that queues them counts their
+ * size against its own byte bound, since each holds them until its client reads them.
  *
  * <p>The writer hands frames to Netty only while the channel is writable (its outbound buffer under
  * the high water mark) and resumes when it becomes writable again ({@link WritabilityRelay}). A
@@ -41,7 +44,10 @@ final class ChannelWriter implements Runnable {
   private static final Object PING = new Object();
 
   /** Wraps the last frame, after which nothing more is written. */
-  private record Last(ServerFrame frame) {}
+  private record Last(byte[] frame) {}
+
+  /** Runs when the drain reaches it, i.e. once every frame queued before it has been written. */
+  private record Mark(Runnable reached) {}
 
   /** Wraps a publication replayed from history: delivered, but its lag is not timed. */
   private record Replayed(Push.Message message) {}
@@ -52,10 +58,12 @@ final class ChannelWriter implements Runnable {
   private final Channel channel;
   private final FrameCodec codec;
   private final int capacity;
+  private final long capacityBytes;
   private final Duration finishGrace;
   private final TransportMetrics metrics;
   private final Queue<Object> pending = Queues.unboundedMultiproducer().get();
   private final AtomicInteger queued = new AtomicInteger();
+  private final AtomicLong queuedBytes = new AtomicLong();
   private final Sinks.Empty<Void> written = Sinks.empty();
   private volatile int wip;
   private volatile boolean discarding;
@@ -65,6 +73,10 @@ final class ChannelWriter implements Runnable {
   private long batchOldest = TransportMetrics.NOT_TIMED;
 
   /**
+   * @param capacity most frames waiting to be written
+   * @param capacityBytes most encoded bytes waiting to be written; a single frame larger than this
+   *     is still taken when nothing else waits, so that one large reply does not end a client that
+   *     reads
    * @param finishGrace how long the frames up to the one given to {@link #finish} may take to go
    *     out before the channel is closed with them
    * @param metrics where written publications are counted and their lag timed, once per drain
@@ -73,41 +85,69 @@ final class ChannelWriter implements Runnable {
       Channel channel,
       FrameCodec codec,
       int capacity,
+      long capacityBytes,
       Duration finishGrace,
       TransportMetrics metrics) {
     this.channel = channel;
     this.codec = codec;
     this.capacity = capacity;
+    this.capacityBytes = capacityBytes;
     this.finishGrace = finishGrace;
     this.metrics = metrics;
   }
 
   /**
-   * Queues {@code frame}. Returns {@code false}, queuing nothing, when {@code capacity} frames are
-   * already waiting.
+   * Encodes and queues {@code frame}. Returns {@code false}, queuing nothing, when {@code capacity}
+   * frames are already waiting or its bytes would take the queue past {@code capacityBytes}.
+   *
+   * @throws RuntimeException when the frame cannot be encoded; nothing is queued then
    */
   boolean offer(ServerFrame frame) {
-    return queue(frame);
+    byte[] encoded = codec.encode(frame);
+    // A publication waits as itself, so that the drain can count it and time its lag; its
+    // encoding is cached on the publication, so the drain's encode is a lookup.
+    return queue(frame instanceof Push.Message ? frame : encoded, encoded.length);
   }
 
-  /** {@link #offer}s a publication replayed from history. */
+  /** {@link #offer}s a publication replayed from history: counted, but its lag is not timed. */
   boolean offerReplayed(Push.Message message) {
-    return queue(new Replayed(message));
+    return queue(new Replayed(message), codec.encode(message).length);
+  }
+
+  /**
+   * Runs {@code reached} on the event loop once every frame queued so far has been handed to the
+   * socket (or at once, if the writer is done). Not counted against the bounds: one mark at most
+   * waits per outstanding request.
+   */
+  void whenWritten(Runnable reached) {
+    pending.offer(new Mark(reached));
+    drainLater();
   }
 
   /** Queues a ping, unless the queue is full (the connection is about to close then anyway). */
   void ping() {
-    queue(PING);
+    queue(PING, 0);
   }
 
-  private boolean queue(Object item) {
+  private boolean queue(Object item, int bytes) {
     if (queued.incrementAndGet() > capacity) {
+      queued.decrementAndGet();
+      return false;
+    }
+    long total = queuedBytes.addAndGet(bytes);
+    if (total > capacityBytes && total != bytes) {
+      queuedBytes.addAndGet(-bytes);
       queued.decrementAndGet();
       return false;
     }
     pending.offer(item);
     drainLater();
     return true;
+  }
+
+  /** How many encoded bytes wait to be written. */
+  long queuedBytes() {
+    return queuedBytes.get();
   }
 
   /**
@@ -117,14 +157,14 @@ final class ChannelWriter implements Runnable {
    * (and what is buffered for it) for as long as it kept its socket open without reading.
    */
   void finish(ServerFrame last) {
-    pending.offer(new Last(last));
+    pending.offer(new Last(codec.encode(last)));
     drainLater();
     channel.eventLoop().schedule(this::dropIfUnfinished, finishGrace.toMillis(), MILLISECONDS);
   }
 
   private void dropIfUnfinished() {
     if (!done) {
-      pending.clear();
+      clear();
       end();
       channel.close();
     }
@@ -168,7 +208,7 @@ final class ChannelWriter implements Runnable {
 
   private void drain() {
     if (done || discarding || !channel.isActive()) {
-      pending.clear();
+      clear();
       end();
       return;
     }
@@ -181,10 +221,14 @@ final class ChannelWriter implements Runnable {
       if (item instanceof Last last) {
         channel.write(frameOf(last.frame()), ignored);
         channel.flush();
-        pending.clear();
+        clear();
         end();
         counted();
         return;
+      }
+      if (item instanceof Mark mark) {
+        mark.reached().run();
+        continue;
       }
       queued.decrementAndGet();
       channel.write(frameFor(item), ignored);
@@ -200,15 +244,19 @@ final class ChannelWriter implements Runnable {
     if (item == PING) {
       return new PingWebSocketFrame();
     }
+    byte[] frame;
     if (item instanceof Replayed replayed) {
       batchPublications++;
-      return frameOf(replayed.message());
-    }
-    if (item instanceof Push.Message message) {
+      frame = codec.encode(replayed.message());
+    } else if (item instanceof Push.Message message) {
       batchPublications++;
       batchOldest = Math.min(batchOldest, message.publication().ts());
+      frame = codec.encode(message);
+    } else {
+      frame = (byte[]) item;
     }
-    return frameOf((ServerFrame) item);
+    queuedBytes.addAndGet(-frame.length);
+    return frameOf(frame);
   }
 
   /** Counts the drain's publications and times its oldest live one: once per drain, not frame. */
@@ -225,9 +273,22 @@ final class ChannelWriter implements Runnable {
     written.tryEmitEmpty();
   }
 
-  private WebSocketFrame frameOf(ServerFrame frame) {
+  /**
+   * Drops what is queued; marks still run, so that whoever waits for them is not left waiting on a
+   * writer that is done.
+   */
+  private void clear() {
+    Object item;
+    while ((item = pending.poll()) != null) {
+      if (item instanceof Mark mark) {
+        mark.reached().run();
+      }
+    }
+  }
+
+  private WebSocketFrame frameOf(byte[] frame) {
     // Wrapping shares the array (no copy); the frame encoder copies it into the socket's buffer.
-    var payload = Unpooled.wrappedBuffer(codec.encode(frame));
+    var payload = Unpooled.wrappedBuffer(frame);
     return codec.binary() ? new BinaryWebSocketFrame(payload) : new TextWebSocketFrame(payload);
   }
 }

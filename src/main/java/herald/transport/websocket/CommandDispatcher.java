@@ -1,10 +1,12 @@
 package herald.transport.websocket;
 
+import herald.config.LimitProperties;
 import herald.connection.ClientSession;
 import herald.connection.ClientSessions;
 import herald.connection.ConnectionLog;
 import herald.engine.HistoryPage;
 import herald.engine.HistoryQuery;
+import herald.engine.PresenceQuery;
 import herald.observability.HeraldMetrics;
 import herald.protocol.CloseCode;
 import herald.protocol.Command;
@@ -35,10 +37,13 @@ final class CommandDispatcher {
   private final ClientSessions sessions;
   private final TokenVerifier tokens;
   private final JsonMapper json;
-  private final long maxMessageSize;
+  private final LimitProperties limits;
   private final Clock clock;
   private final HeraldMetrics metrics;
   private volatile boolean connected;
+  // Completes once the last history or presence reply reached the socket; only the dispatching
+  // chain (one command at a time) reads and writes it.
+  private Mono<Void> largeReplyWritten = Mono.empty();
   private boolean connectFrameSeen;
 
   CommandDispatcher(
@@ -47,7 +52,7 @@ final class CommandDispatcher {
       ClientSessions sessions,
       TokenVerifier tokens,
       JsonMapper json,
-      long maxMessageSize,
+      LimitProperties limits,
       Clock clock,
       HeraldMetrics metrics,
       boolean connected) {
@@ -56,7 +61,7 @@ final class CommandDispatcher {
     this.sessions = sessions;
     this.tokens = tokens;
     this.json = json;
-    this.maxMessageSize = maxMessageSize;
+    this.limits = limits;
     this.clock = clock;
     this.metrics = metrics;
     this.connected = connected;
@@ -92,12 +97,15 @@ final class CommandDispatcher {
       return publish(publish);
     }
     if (command instanceof Command.History history) {
-      return history(history);
+      return afterPreviousLargeReply(Mono.defer(() -> history(history)));
     }
     if (command instanceof Command.Presence presence) {
-      return client
-          .presence(presence.channel())
-          .flatMap(clients -> reply(ok(command, new Reply.PresenceResult(clients))));
+      return afterPreviousLargeReply(
+          client
+              .presence(
+                  presence.channel(),
+                  PresenceQuery.requested(presence.cursor(), presence.limit(), limits))
+              .map(page -> ok(command, new Reply.PresenceResult(page.clients(), page.cursor()))));
     }
     if (command instanceof Command.Refresh refresh) {
       return refresh(refresh);
@@ -160,6 +168,7 @@ final class CommandDispatcher {
   }
 
   private Mono<Void> publish(Command.Publish publish) {
+    long maxMessageSize = limits.maxMessageSize().toBytes();
     if (json.writeValueAsBytes(publish.data()).length > maxMessageSize) {
       throw HeraldException.tooLarge("data is larger than " + maxMessageSize + " bytes");
     }
@@ -169,11 +178,25 @@ final class CommandDispatcher {
         .flatMap(publication -> reply(ok(publish, new Reply.Published(publication.offset()))));
   }
 
-  private Mono<Void> history(Command.History history) {
-    int limit = history.limit() == null ? HistoryQuery.ALL : history.limit();
-    return client
-        .history(history.channel(), new HistoryQuery(history.since(), limit))
-        .flatMap(page -> reply(ok(history, historyResult(page))));
+  /**
+   * Runs a read whose reply may be large ({@code history}, {@code presence}) once the previous such
+   * reply has reached the socket. A client that asks again and again without reading therefore
+   * holds one such reply in its queue, not one per request: its later frames wait, unread, in its
+   * own TCP buffers. A client that reads sees no difference.
+   */
+  private Mono<Void> afterPreviousLargeReply(Mono<Reply> read) {
+    Mono<Void> previous = largeReplyWritten;
+    return previous.then(read).flatMap(this::replyLarge);
+  }
+
+  private Mono<Void> replyLarge(Reply reply) {
+    largeReplyWritten = connection.replyWritten(reply);
+    return Mono.empty();
+  }
+
+  private Mono<Reply> history(Command.History history) {
+    HistoryQuery query = HistoryQuery.requested(history.since(), history.limit(), limits);
+    return client.history(history.channel(), query).map(page -> ok(history, historyResult(page)));
   }
 
   private static Reply.HistoryResult historyResult(HistoryPage page) {

@@ -145,22 +145,19 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     Connection netty = ConnectionExposingUpgradeStrategy.connection(session);
     ChannelWriter writer =
         new ChannelWriter(
-            netty.channel(), codec, limits.outboundQueue(), LAST_FRAMES_GRACE, transport);
+            netty.channel(),
+            codec,
+            limits.outboundQueue(),
+            limits.outboundQueueBytes().toBytes(),
+            LAST_FRAMES_GRACE,
+            transport);
     netty.addHandlerLast(WritabilityRelay.NAME, new WritabilityRelay(writer));
     Liveness liveness = new Liveness(clock);
     WebSocketConnection connection = new WebSocketConnection(writer, liveness, transport);
     ClientSession client = sessions.open("websocket", credentials, connection);
     CommandDispatcher dispatcher =
         new CommandDispatcher(
-            client,
-            connection,
-            sessions,
-            tokens,
-            json,
-            limits.maxMessageSize().toBytes(),
-            clock,
-            metrics,
-            connected);
+            client, connection, sessions, tokens, json, limits, clock, metrics, connected);
     InboundLimiter limiter =
         new InboundLimiter(
             rateLimits.enabled() ? rateLimits.inboundFrames() : null,

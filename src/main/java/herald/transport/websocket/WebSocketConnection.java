@@ -7,22 +7,27 @@ import herald.channel.StreamPosition;
 import herald.connection.Connection;
 import herald.observability.TransportMetrics;
 import herald.protocol.CloseCode;
+import herald.protocol.ErrorCode;
 import herald.protocol.Push;
 import herald.protocol.Reply;
 import herald.protocol.ServerFrame;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.web.reactive.socket.CloseStatus;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
  * The WebSocket side of one connection: hands frames to its {@link ChannelWriter} and decides how
- * the connection ends. A full writer means a slow consumer: it is closed with 4008 at once, without
- * writing what it could not read.
+ * the connection ends. A full writer (too many frames or too many bytes waiting) means a slow
+ * consumer: it is closed with 4008 at once, without writing what it could not read.
  */
 final class WebSocketConnection implements Connection {
+
+  private static final Logger log = LoggerFactory.getLogger(WebSocketConnection.class);
 
   private final ChannelWriter writer;
   private final Liveness liveness;
@@ -39,6 +44,17 @@ final class WebSocketConnection implements Connection {
 
   void reply(Reply reply) {
     send(reply);
+  }
+
+  /**
+   * Completes once everything queued so far, {@code reply} included, has been handed to the socket,
+   * or when the connection ends: what a request that must not pile up replies waits for.
+   */
+  Mono<Void> replyWritten(Reply reply) {
+    send(reply);
+    Sinks.Empty<Void> reached = Sinks.empty();
+    writer.whenWritten(reached::tryEmitEmpty);
+    return Mono.firstWithSignal(reached.asMono(), ended.asMono());
   }
 
   @Override
@@ -86,8 +102,23 @@ final class WebSocketConnection implements Connection {
   }
 
   private void send(ServerFrame frame) {
-    if (closeStatus.get() == null && !writer.offer(frame)) {
+    if (closeStatus.get() == null && !offer(frame)) {
       disconnect(CloseCode.SLOW_CONSUMER, "slow consumer");
+    }
+  }
+
+  /**
+   * Queues {@code frame}; a frame that cannot be encoded (a bug, not the client's doing) is dropped
+   * with a log line, or for a reply answered with 500 instead, so the request still gets its one
+   * reply and nothing else of the connection or of other connections is affected.
+   */
+  private boolean offer(ServerFrame frame) {
+    try {
+      return writer.offer(frame);
+    } catch (RuntimeException unencodable) {
+      log.error("frame {} could not be encoded", frame.getClass().getSimpleName(), unencodable);
+      return !(frame instanceof Reply reply)
+          || writer.offer(Reply.error(reply.id(), ErrorCode.INTERNAL, "internal error"));
     }
   }
 

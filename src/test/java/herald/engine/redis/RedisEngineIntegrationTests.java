@@ -2,18 +2,27 @@ package herald.engine.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.Publication;
+import herald.channel.StreamPosition;
 import herald.engine.Engine;
 import herald.engine.EngineContractTests;
 import herald.engine.EngineUnavailableException;
 import herald.engine.HistoryQuery;
 import herald.support.RedisServerExtension;
 import herald.support.TestChannelOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -114,19 +123,86 @@ class RedisEngineIntegrationTests extends EngineContractTests {
   }
 
   @Test
-  void historyOfAnUnpublishedChannelHasTheEpochItsFirstPublicationGets() {
+  void historyReadsWriteNothing() {
+    ChannelName unknown = channel("news");
+    ChannelName known = channel("news");
+    publishAll(known, 3);
+    try (RedisClient client = RedisClient.create(redis.url());
+        StatefulRedisConnection<String, String> direct = client.connect()) {
+      long keys = direct.sync().dbsize();
+      long metaTtl = direct.sync().pttl(RedisKeys.meta(known));
+      for (ChannelName channel : List.of(unknown, known)) {
+        for (HistoryQuery query :
+            List.of(
+                HistoryQuery.positionOnly(),
+                new HistoryQuery(null, HistoryQuery.ALL),
+                HistoryQuery.after(new StreamPosition(1, "some-epoch")))) {
+          StepVerifier.create(engine.history(channel, query))
+              .expectNextCount(1)
+              .expectComplete()
+              .verify(TIMEOUT);
+        }
+      }
+      assertThat(direct.sync().dbsize()).as("no key created").isEqualTo(keys);
+      assertThat(direct.sync().exists(RedisKeys.meta(unknown))).isZero();
+      assertThat(direct.sync().pttl(RedisKeys.meta(known)))
+          .as("no TTL extended")
+          .isLessThanOrEqualTo(metaTtl);
+    }
+  }
+
+  @Test
+  void aHistoryReadIsOneLrangeAndNoLindex() {
     ChannelName channel = channel("news");
-    String[] epoch = new String[1];
-    StepVerifier.create(engine.history(channel, HistoryQuery.positionOnly()))
-        .assertNext(
-            page -> {
-              assertThat(page.latest().offset()).isZero();
-              epoch[0] = page.latest().epoch();
-            })
-        .expectComplete()
-        .verify(TIMEOUT);
-    Publication first = publishAll(channel, 1).get(0);
-    assertThat(first.epoch()).isEqualTo(epoch[0]);
+    publishAll(channel, 5);
+    try (RedisClient client = RedisClient.create(redis.url());
+        StatefulRedisConnection<String, String> direct = client.connect()) {
+      Map<String, Long> before = commandCalls(direct);
+      StepVerifier.create(engine.history(channel, new HistoryQuery(null, 2)))
+          .assertNext(
+              page ->
+                  assertThat(page.publications())
+                      .extracting(Publication::offset)
+                      .containsExactly(1L, 2L))
+          .expectComplete()
+          .verify(TIMEOUT);
+      Map<String, Long> after = commandCalls(direct);
+      assertThat(after.getOrDefault("lindex", 0L)).isEqualTo(before.getOrDefault("lindex", 0L));
+      assertThat(after.getOrDefault("lrange", 0L) - before.getOrDefault("lrange", 0L)).isOne();
+    }
+  }
+
+  /** Calls per command since the server started, from {@code INFO commandstats}. */
+  private static Map<String, Long> commandCalls(StatefulRedisConnection<String, String> direct) {
+    Map<String, Long> calls = new HashMap<>();
+    for (String line : direct.sync().info("commandstats").split("\r?\n")) {
+      Matcher matcher = COMMAND_STAT.matcher(line);
+      if (matcher.find()) {
+        calls.put(matcher.group(1), Long.parseLong(matcher.group(2)));
+      }
+    }
+    return calls;
+  }
+
+  private static final Pattern COMMAND_STAT = Pattern.compile("^cmdstat_([a-z|]+):calls=(\\d+)");
+
+  @Test
+  void aChannelWhoseSequenceIsLostWhileSubscribedIsResetThenDeliveredOnItsNewEpoch() {
+    ChannelName channel = channel("news");
+    StepVerifier.create(engine.subscribe(channel)).expectComplete().verify(TIMEOUT);
+    Publication old = publishAll(channel, 2).get(1);
+    try (RedisClient client = RedisClient.create(redis.url());
+        StatefulRedisConnection<String, String> direct = client.connect()) {
+      direct.sync().del(RedisKeys.meta(channel), RedisKeys.history(channel));
+    }
+    Publication fresh = publishAll(channel, 1).get(0);
+    assertThat(fresh.epoch()).isNotEqualTo(old.epoch());
+    await().atMost(TIMEOUT).until(() -> listener.publications().contains(fresh));
+    assertThat(listener.resets())
+        .as("told once, with a position of the new epoch, before its first publication")
+        .hasSize(1)
+        .allSatisfy(position -> assertThat(position.epoch()).isEqualTo(fresh.epoch()));
+    assertThat(listener.publications()).extracting(Publication::offset).containsExactly(1L, 2L, 1L);
   }
 
   @Test

@@ -10,6 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.test.scheduler.VirtualTimeScheduler;
+import tools.jackson.databind.json.JsonMapper;
 
 class SseHeartbeatTests {
 
@@ -31,8 +32,8 @@ class SseHeartbeatTests {
 
   @Test
   void everyIdleStreamGetsAPingEveryInterval() {
-    SseConnection first = new SseConnection(10, HeraldMetrics.unregistered().sse());
-    SseConnection second = new SseConnection(10, HeraldMetrics.unregistered().sse());
+    SseConnection first = connection();
+    SseConnection second = connection();
     heartbeat.add(first);
     heartbeat.add(second);
     List<SseEvent> firstEvents = drain(first);
@@ -49,7 +50,7 @@ class SseHeartbeatTests {
 
   @Test
   void aStreamWithEventsWaitingGetsNoPing() {
-    SseConnection stream = new SseConnection(10, HeraldMetrics.unregistered().sse());
+    SseConnection stream = connection();
     heartbeat.add(stream);
     stream.checkpoint(); // queued, nobody reads it yet
 
@@ -61,7 +62,7 @@ class SseHeartbeatTests {
 
   @Test
   void aRemovedStreamGetsNoMorePings() {
-    SseConnection stream = new SseConnection(10, HeraldMetrics.unregistered().sse());
+    SseConnection stream = connection();
     heartbeat.add(stream);
     List<SseEvent> events = drain(stream);
     time.advanceTimeBy(Duration.ofSeconds(15));
@@ -71,5 +72,10 @@ class SseHeartbeatTests {
 
     assertThat(events).containsExactly(SseEvent.Ping.INSTANCE);
     assertThat(heartbeat.size()).isZero();
+  }
+
+  private static SseConnection connection() {
+    return new SseConnection(
+        10, 1 << 20, JsonMapper.builder().build(), HeraldMetrics.unregistered().sse());
   }
 }

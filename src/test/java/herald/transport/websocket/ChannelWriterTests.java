@@ -33,6 +33,7 @@ import tools.jackson.databind.node.JsonNodeFactory;
 class ChannelWriterTests {
 
   private static final int CAPACITY = 3;
+  private static final long CAPACITY_BYTES = 1 << 20;
   private static final Duration GRACE = Duration.ofSeconds(10);
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -41,7 +42,7 @@ class ChannelWriterTests {
   private final FlushCounter flushes = new FlushCounter(true);
   private final EmbeddedChannel channel = new EmbeddedChannel(flushes);
   private final ChannelWriter writer =
-      new ChannelWriter(channel, new JsonFrameCodec(), CAPACITY, GRACE, metrics);
+      new ChannelWriter(channel, new JsonFrameCodec(), CAPACITY, CAPACITY_BYTES, GRACE, metrics);
 
   @AfterEach
   void close() {
@@ -92,6 +93,52 @@ class ChannelWriterTests {
 
     assertThat(written()).hasSize(CAPACITY);
     assertThat(writer.offer(reply(4))).as("room again once written").isTrue();
+  }
+
+  @Test
+  void refusesAFrameThatWouldTakeTheQueuedBytesPastTheBound() {
+    Push.Message large = message(400);
+    int size = new JsonFrameCodec().encode(large).length;
+    ChannelWriter writer =
+        new ChannelWriter(
+            channel, new JsonFrameCodec(), 1000, size * 2L + size / 2, GRACE, metrics);
+
+    assertThat(writer.offer(large)).isTrue();
+    assertThat(writer.offer(large)).as("the same shared bytes count once per enqueue").isTrue();
+    assertThat(writer.queuedBytes()).isEqualTo(size * 2L);
+    assertThat(writer.offer(large)).as("three would pass the byte bound").isFalse();
+    assertThat(writer.offer(reply(1))).as("a small frame still fits").isTrue();
+
+    channel.runPendingTasks();
+
+    assertThat(written()).hasSize(3);
+    assertThat(writer.queuedBytes()).isZero();
+    assertThat(writer.offer(large)).as("room again once written").isTrue();
+  }
+
+  @Test
+  void oneFrameLargerThanTheByteBoundGoesOutWhenNothingElseWaits() {
+    ChannelWriter writer =
+        new ChannelWriter(channel, new JsonFrameCodec(), 1000, 10, GRACE, metrics);
+
+    assertThat(writer.offer(message(100))).isTrue();
+    assertThat(writer.offer(reply(1))).as("nothing more while it waits").isFalse();
+
+    channel.runPendingTasks();
+    assertThat(written()).hasSize(1);
+  }
+
+  @Test
+  void aMarkRunsOnceEverythingQueuedBeforeItIsWritten() {
+    AtomicBoolean reached = new AtomicBoolean();
+    writer.offer(reply(1));
+    writer.whenWritten(() -> reached.set(true));
+    assertThat(reached).isFalse();
+
+    channel.runPendingTasks();
+
+    assertThat(reached).isTrue();
+    assertThat(written()).containsExactly("{\"id\":1,\"result\":{}}");
   }
 
   @Test
@@ -147,7 +194,7 @@ class ChannelWriterTests {
     // stopped reading.
     unread.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1, 2));
     ChannelWriter writer =
-        new ChannelWriter(unread, new JsonFrameCodec(), CAPACITY, GRACE, metrics);
+        new ChannelWriter(unread, new JsonFrameCodec(), CAPACITY, CAPACITY_BYTES, GRACE, metrics);
     AtomicBoolean done = new AtomicBoolean();
     writer.written().subscribe(null, null, () -> done.set(true));
     writer.offer(reply(1));
@@ -186,6 +233,17 @@ class ChannelWriterTests {
             "e1",
             JsonNodeFactory.instance.numberNode(offset),
             acceptedAt,
+            null));
+  }
+
+  private static Push.Message message(int dataBytes) {
+    return new Push.Message(
+        new Publication(
+            ChannelName.of("big"),
+            1,
+            "e",
+            JsonNodeFactory.instance.stringNode("x".repeat(dataBytes)),
+            0,
             null));
   }
 
