@@ -24,13 +24,15 @@ import reactor.core.publisher.Sinks;
 final class WebSocketConnection implements Connection {
 
   private final ChannelWriter writer;
+  private final ClosingHandshake closing;
   private final Liveness liveness;
   private final AtomicReference<@Nullable CloseStatus> closeStatus = new AtomicReference<>();
   private final Sinks.Empty<Void> ended = Sinks.empty();
   private final Sinks.Empty<Void> aborted = Sinks.empty();
 
-  WebSocketConnection(ChannelWriter writer, Liveness liveness) {
+  WebSocketConnection(ChannelWriter writer, ClosingHandshake closing, Liveness liveness) {
     this.writer = writer;
+    this.closing = closing;
     this.liveness = liveness;
   }
 
@@ -90,6 +92,9 @@ final class WebSocketConnection implements Connection {
       writer.discard();
       aborted.tryEmitEmpty();
     } else {
+      // Nothing the client sends from now on is acted upon (RFC 6455 §7.1.1: the server is
+      // closing).
+      closing.discardInbound();
       writer.finish(new Push.Disconnect(code, reason));
     }
     ended.tryEmitEmpty();
@@ -108,6 +113,11 @@ final class WebSocketConnection implements Connection {
    */
   Mono<Void> written() {
     return writer.written();
+  }
+
+  /** Whether the connection decided to end: frames still arriving are not acted upon. */
+  boolean closing() {
+    return closeStatus.get() != null;
   }
 
   /** The status to close with once the writer finished. */
