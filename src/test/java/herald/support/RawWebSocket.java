@@ -11,8 +11,12 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -64,6 +68,7 @@ public final class RawWebSocket implements AutoCloseable {
   private final InputStream in;
   private final OutputStream out;
   private final String handshakeResponse;
+  private final Inflater inflater = new Inflater(true);
 
   private RawWebSocket(Socket socket, String handshakeResponse) throws IOException {
     this.socket = socket;
@@ -207,6 +212,54 @@ public final class RawWebSocket implements AutoCloseable {
     return sendFrame(true, CLOSE, payload);
   }
 
+  /**
+   * A message compressed as permessage-deflate sends it (RFC 7692 §7.2.1): raw deflate, flushed,
+   * without the final {@code 00 00 ff ff}. Each call starts a new deflate stream, which a server
+   * inflating with context takeover reads as well.
+   */
+  public static byte[] deflate(byte[] message) {
+    Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION, true);
+    try {
+      deflater.setInput(message);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      byte[] buffer = new byte[64 * 1024];
+      int n;
+      do {
+        n = deflater.deflate(buffer, 0, buffer.length, Deflater.SYNC_FLUSH);
+        out.write(buffer, 0, n);
+      } while (n == buffer.length || !deflater.needsInput());
+      byte[] bytes = out.toByteArray();
+      return Arrays.copyOf(bytes, bytes.length - 4); // the flush's empty block: 00 00 ff ff
+    } finally {
+      deflater.end();
+    }
+  }
+
+  /**
+   * The text of a message from the server, inflated if it came compressed (RSV1), with the
+   * connection's one inflater (the server keeps its compression context between messages).
+   */
+  public String inflatedText(Frame frame) {
+    if ((frame.rsv() & RSV1) == 0) {
+      return frame.text();
+    }
+    byte[] input = Arrays.copyOf(frame.payload(), frame.payload().length + 4);
+    input[input.length - 2] = (byte) 0xff;
+    input[input.length - 1] = (byte) 0xff;
+    inflater.setInput(input);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buffer = new byte[16 * 1024];
+    try {
+      while (!inflater.needsInput()) {
+        int n = inflater.inflate(buffer);
+        out.write(buffer, 0, n);
+      }
+    } catch (DataFormatException e) {
+      throw new AssertionError("the server sent deflate data that does not inflate", e);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
   /** Writes bytes as they are, for example many frames made by {@link #frame} at once. */
   public RawWebSocket sendBytes(byte[] bytes) throws IOException {
     out.write(bytes);
@@ -278,6 +331,7 @@ public final class RawWebSocket implements AutoCloseable {
   /** Closes the socket without a close frame, as a crashed client would. */
   @Override
   public void close() throws IOException {
+    inflater.end();
     socket.close();
   }
 
