@@ -71,6 +71,8 @@ class FrameSizesTests {
             + "\"shipping\":{\"street\":\"Via Roma 12\",\"city\":\"Bologna\",\"postcode\":\"40121\","
             + "\"country\":\"IT\",\"method\":\"express\",\"eta\":\"2026-12-04T18:00:00Z\"},"
             + "\"items\":[%s],\"currency\":\"EUR\",\"total\":%.2f,\"updatedAt\":%d,"
+            + "\"billing\":{\"vatId\":\"IT01234567890\",\"company\":\"Rossi Caffe S.r.l.\"},"
+            + "\"tags\":[\"gift\",\"priority\",\"returning-customer\"],"
             + "\"note\":\"Leave the parcel with the concierge if nobody answers the door.\"}",
         random.nextInt(100_000_000),
         random.nextBoolean() ? "packed" : "shipped",
