@@ -6,6 +6,13 @@ package herald.protocol;
 public enum CloseCode {
   /** The server is going away or the connection stopped answering pings; reconnect. */
   GOING_AWAY(1001, true),
+  /** The client broke RFC 6455's framing (here: reserved bits it did not negotiate); fix it. */
+  PROTOCOL_ERROR(1002, false),
+  /**
+   * A text message was not valid UTF-8 (RFC 6455 §8.1), or a compressed message could not be
+   * inflated; fix the client.
+   */
+  INVALID_PAYLOAD(1007, false),
   /** A frame was larger than the message size limit; do not resend it. */
   TOO_BIG(1009, false),
   /** The node restarts or drains; reconnect, preferably elsewhere. */

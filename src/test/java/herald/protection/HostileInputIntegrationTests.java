@@ -173,9 +173,11 @@ class HostileInputIntegrationTests {
         arguments("continuation byte where a lead byte belongs", "41bf42"));
   }
 
+  // A text frame that is not UTF-8 fails the connection (RFC 6455 §8.1): close 1007.
+
   @ParameterizedTest(name = "{0} in a string")
   @MethodSource("invalidUtf8")
-  void invalidUtf8InAStringGetsA400ReplyAndPublishesNothing(String kind, String hex) {
+  void invalidUtf8InAStringClosesWith1007AndPublishesNothing(String kind, String hex) {
     TestWebSocketClient offender = offender();
 
     offender.sendText(
@@ -184,21 +186,26 @@ class HostileInputIntegrationTests {
             HexFormat.of().parseHex(hex),
             "z\"}"));
 
-    assertErrorWithCode(offender.next(), 400);
-    result(offender.request(6, Frames.ping(6)));
+    assertClosedWith1007(offender);
     assertControlClientUnaffected();
   }
 
   @ParameterizedTest(name = "{0} between tokens")
   @MethodSource("invalidUtf8")
-  void invalidUtf8OutsideStringsGetsA400ReplyAndTheConnectionSurvives(String kind, String hex) {
+  void invalidUtf8OutsideStringsClosesWith1007(String kind, String hex) {
     TestWebSocketClient offender = offender();
 
     offender.sendText(concat("{\"id\":5,", HexFormat.of().parseHex(hex), "\"op\":\"ping\"}"));
 
-    assertErrorWithCode(offender.next(), 400);
-    result(offender.request(6, Frames.ping(6)));
+    assertClosedWith1007(offender);
     assertControlClientUnaffected();
+  }
+
+  private static void assertClosedWith1007(TestWebSocketClient offender) {
+    JsonNode disconnect = offender.push("disconnect");
+    assertThat(disconnect.get("code").asInt()).isEqualTo(1007);
+    assertThat(disconnect.get("reconnect").asBoolean()).isFalse();
+    assertThat(offender.closeStatus().code()).isEqualTo(1007);
   }
 
   // ------------------------------------------------------------------ deep nesting

@@ -11,8 +11,12 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -45,6 +49,18 @@ public final class RawWebSocket implements AutoCloseable {
   /** Close frame opcode. */
   public static final int CLOSE = 0x8;
 
+  /** Ping frame opcode. */
+  public static final int PING = 0x9;
+
+  /** Pong frame opcode. */
+  public static final int PONG = 0xA;
+
+  /** The FIN bit of a frame's first byte. */
+  public static final int FIN = 0x80;
+
+  /** The RSV1 bit of a frame's first byte (set on compressed messages by permessage-deflate). */
+  public static final int RSV1 = 0x40;
+
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
   private static final byte[] MASK = {0x37, (byte) 0xfa, 0x21, 0x3d};
 
@@ -52,6 +68,7 @@ public final class RawWebSocket implements AutoCloseable {
   private final InputStream in;
   private final OutputStream out;
   private final String handshakeResponse;
+  private final Inflater inflater = new Inflater(true);
 
   private RawWebSocket(Socket socket, String handshakeResponse) throws IOException {
     this.socket = socket;
@@ -68,6 +85,15 @@ public final class RawWebSocket implements AutoCloseable {
    *     that the TCP window stays that small
    */
   public static RawWebSocket open(int port, String token, int receiveBuffer) throws IOException {
+    return open(port, token, receiveBuffer, "");
+  }
+
+  /**
+   * As {@link #open(int, String, int)}, with {@code extraHeaders} (each ending in CRLF) added to
+   * the handshake request, for example {@code Sec-WebSocket-Extensions}.
+   */
+  public static RawWebSocket open(int port, String token, int receiveBuffer, String extraHeaders)
+      throws IOException {
     Socket socket = new Socket();
     try {
       socket.setReceiveBufferSize(receiveBuffer);
@@ -85,7 +111,9 @@ public final class RawWebSocket implements AutoCloseable {
               + "Sec-WebSocket-Protocol: herald.json\r\n"
               + "Authorization: Bearer "
               + token
-              + "\r\n\r\n";
+              + "\r\n"
+              + extraHeaders
+              + "\r\n";
       socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
       socket.getOutputStream().flush();
       String response = readHead(socket.getInputStream());
@@ -132,26 +160,109 @@ public final class RawWebSocket implements AutoCloseable {
    * and forbidden opcodes go out as they are.
    */
   public RawWebSocket sendFrame(boolean fin, int opcode, byte[] payload) throws IOException {
+    return sendRaw((fin ? FIN : 0) | (opcode & 0x0f), true, payload);
+  }
+
+  /**
+   * Sends one frame exactly as given: {@code firstByte} holds FIN, the RSV bits and the opcode, and
+   * {@code masked} false sends the payload unmasked, which clients must never do.
+   */
+  public RawWebSocket sendRaw(int firstByte, boolean masked, byte[] payload) throws IOException {
+    out.write(frame(firstByte, masked, payload));
+    out.flush();
+    return this;
+  }
+
+  /** One frame's bytes as a client sends them, for tests that write many at once. */
+  public static byte[] frame(int firstByte, boolean masked, byte[] payload) {
     ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
-    frame.write((fin ? 0x80 : 0) | (opcode & 0x0f));
+    frame.write(firstByte);
+    int maskBit = masked ? 0x80 : 0;
     int length = payload.length;
     if (length < 126) {
-      frame.write(0x80 | length);
+      frame.write(maskBit | length);
     } else if (length < 65536) {
-      frame.write(0x80 | 126);
+      frame.write(maskBit | 126);
       frame.write(length >>> 8);
       frame.write(length & 0xff);
     } else {
-      frame.write(0x80 | 127);
+      frame.write(maskBit | 127);
       for (int shift = 56; shift >= 0; shift -= 8) {
         frame.write((int) (((long) length >>> shift) & 0xff));
       }
+    }
+    if (!masked) {
+      frame.write(payload, 0, length);
+      return frame.toByteArray();
     }
     frame.write(MASK, 0, MASK.length);
     for (int i = 0; i < length; i++) {
       frame.write(payload[i] ^ MASK[i % 4]);
     }
-    out.write(frame.toByteArray());
+    return frame.toByteArray();
+  }
+
+  /** Sends a close frame with {@code code} and {@code reason}. */
+  public RawWebSocket sendClose(int code, String reason) throws IOException {
+    byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+    byte[] payload = new byte[2 + text.length];
+    payload[0] = (byte) (code >>> 8);
+    payload[1] = (byte) code;
+    System.arraycopy(text, 0, payload, 2, text.length);
+    return sendFrame(true, CLOSE, payload);
+  }
+
+  /**
+   * A message compressed as permessage-deflate sends it (RFC 7692 §7.2.1): raw deflate, flushed,
+   * without the final {@code 00 00 ff ff}. Each call starts a new deflate stream, which a server
+   * inflating with context takeover reads as well.
+   */
+  public static byte[] deflate(byte[] message) {
+    Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION, true);
+    try {
+      deflater.setInput(message);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      byte[] buffer = new byte[64 * 1024];
+      int n;
+      do {
+        n = deflater.deflate(buffer, 0, buffer.length, Deflater.SYNC_FLUSH);
+        out.write(buffer, 0, n);
+      } while (n == buffer.length || !deflater.needsInput());
+      byte[] bytes = out.toByteArray();
+      return Arrays.copyOf(bytes, bytes.length - 4); // the flush's empty block: 00 00 ff ff
+    } finally {
+      deflater.end();
+    }
+  }
+
+  /**
+   * The text of a message from the server, inflated if it came compressed (RSV1), with the
+   * connection's one inflater (the server keeps its compression context between messages).
+   */
+  public String inflatedText(Frame frame) {
+    if ((frame.rsv() & RSV1) == 0) {
+      return frame.text();
+    }
+    byte[] input = Arrays.copyOf(frame.payload(), frame.payload().length + 4);
+    input[input.length - 2] = (byte) 0xff;
+    input[input.length - 1] = (byte) 0xff;
+    inflater.setInput(input);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buffer = new byte[16 * 1024];
+    try {
+      while (!inflater.needsInput()) {
+        int n = inflater.inflate(buffer);
+        out.write(buffer, 0, n);
+      }
+    } catch (DataFormatException e) {
+      throw new AssertionError("the server sent deflate data that does not inflate", e);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  /** Writes bytes as they are, for example many frames made by {@link #frame} at once. */
+  public RawWebSocket sendBytes(byte[] bytes) throws IOException {
+    out.write(bytes);
     out.flush();
     return this;
   }
@@ -181,7 +292,7 @@ public final class RawWebSocket implements AutoCloseable {
     if (payload.length < length) {
       throw new EOFException("connection closed inside a frame");
     }
-    return new Frame((first & 0x80) != 0, first & 0x0f, payload);
+    return new Frame((first & 0x80) != 0, first & 0x70, first & 0x0f, payload);
   }
 
   private int readByte() throws IOException {
@@ -220,6 +331,7 @@ public final class RawWebSocket implements AutoCloseable {
   /** Closes the socket without a close frame, as a crashed client would. */
   @Override
   public void close() throws IOException {
+    inflater.end();
     socket.close();
   }
 
@@ -227,14 +339,22 @@ public final class RawWebSocket implements AutoCloseable {
    * One frame from the server.
    *
    * @param fin whether it is the final fragment
+   * @param rsv its RSV bits as they stand in the first byte ({@link #RSV1}: compressed)
    * @param opcode its opcode
    * @param payload its payload, unmasked
    */
-  public record Frame(boolean fin, int opcode, byte[] payload) {
+  public record Frame(boolean fin, int rsv, int opcode, byte[] payload) {
 
     /** The payload as UTF-8 text. */
     public String text() {
       return new String(payload, StandardCharsets.UTF_8);
+    }
+
+    /** The reason of a close frame (empty if it has none). */
+    public String closeReason() {
+      return payload.length <= 2
+          ? ""
+          : new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8);
     }
 
     /** The status code of a close frame, or {@code null} if this is not one or it has none. */
@@ -247,7 +367,13 @@ public final class RawWebSocket implements AutoCloseable {
 
     @Override
     public String toString() {
-      return "Frame[opcode=" + opcode + ", " + payload.length + " bytes]";
+      return "Frame[opcode="
+          + opcode
+          + ", "
+          + payload.length
+          + " bytes"
+          + (opcode == CLOSE ? ", code " + closeCode() + " " + closeReason() : "")
+          + "]";
     }
   }
 

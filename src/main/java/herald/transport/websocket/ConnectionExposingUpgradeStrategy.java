@@ -31,9 +31,15 @@ final class ConnectionExposingUpgradeStrategy implements RequestUpgradeStrategy 
       ConnectionExposingUpgradeStrategy.class.getName() + ".connection";
 
   private final RequestUpgradeStrategy delegate;
+  private final @Nullable PermessageDeflate permessageDeflate;
 
-  ConnectionExposingUpgradeStrategy(RequestUpgradeStrategy delegate) {
+  /**
+   * @param permessageDeflate how to offer permessage-deflate, or {@code null} not to
+   */
+  ConnectionExposingUpgradeStrategy(
+      RequestUpgradeStrategy delegate, @Nullable PermessageDeflate permessageDeflate) {
     this.delegate = delegate;
+    this.permessageDeflate = permessageDeflate;
   }
 
   @Override
@@ -55,17 +61,27 @@ final class ConnectionExposingUpgradeStrategy implements RequestUpgradeStrategy 
         .map(Optional::of)
         .defaultIfEmpty(Optional.empty())
         .flatMap(
-            principal ->
-                delegate
-                    .upgrade(
-                        exchange,
-                        withConnection,
-                        subProtocol,
-                        () -> lean(handshakeInfoFactory.get(), principal))
-                    // The connection is served inside this subscription: with the request's
-                    // context it would keep the whole exchange (request, response, attributes) for
-                    // as long as it stays open. (The principal above still needs that context.)
-                    .contextWrite(context -> Context.empty()));
+            principal -> {
+              if (permessageDeflate != null && connection != null) {
+                permessageDeflate.offer(connection.channel(), exchange.getRequest().getHeaders());
+              }
+              return delegate
+                  .upgrade(
+                      exchange,
+                      withConnection,
+                      subProtocol,
+                      () -> lean(handshakeInfoFactory.get(), principal))
+                  // The connection is served inside this subscription: with the request's
+                  // context it would keep the whole exchange (request, response, attributes) for
+                  // as long as it stays open. (The principal above still needs that context.)
+                  .contextWrite(context -> Context.empty())
+                  .doFinally(
+                      signal -> {
+                        if (permessageDeflate != null && connection != null) {
+                          PermessageDeflate.withdraw(connection.channel());
+                        }
+                      });
+            });
   }
 
   /**

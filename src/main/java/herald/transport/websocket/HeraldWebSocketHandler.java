@@ -56,6 +56,13 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
    */
   static final Duration LAST_FRAMES_GRACE = Duration.ofSeconds(10);
 
+  /**
+   * How long the server waits, once its close frame is out, for the client's close frame or end of
+   * stream (reading and discarding what the client still sends) before it closes the TCP connection
+   * itself.
+   */
+  static final Duration CLOSE_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
+
   private final Map<String, FrameCodec> codecs;
   private final FrameCodec defaultCodec;
   private final ClientSessions sessions;
@@ -106,23 +113,27 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   @Override
   public Mono<Void> handle(WebSocketSession session) {
     transport.handshake();
+    ClosingHandshake closing =
+        ClosingHandshake.install(
+            ConnectionExposingUpgradeStrategy.connection(session), CLOSE_HANDSHAKE_TIMEOUT);
     return session
         .getHandshakeInfo()
         .getPrincipal()
         .map(JwtCredentials::from)
-        .map(credentials -> open(session, credentials, true))
-        .switchIfEmpty(Mono.fromSupplier(() -> openWithoutToken(session)))
+        .map(credentials -> open(session, closing, credentials, true))
+        .switchIfEmpty(Mono.fromSupplier(() -> openWithoutToken(session, closing)))
         .flatMap(opened -> opened)
-        .onErrorResume(HeraldException.class, error -> refuse(session, error));
+        .onErrorResume(HeraldException.class, error -> refuse(session, closing, error));
   }
 
-  private Mono<Void> openWithoutToken(WebSocketSession session) {
+  private Mono<Void> openWithoutToken(WebSocketSession session, ClosingHandshake closing) {
     return tokens.secure()
-        ? open(session, Credentials.anonymousUser(), false)
-        : open(session, Credentials.insecureDevelopment(), true);
+        ? open(session, closing, Credentials.anonymousUser(), false)
+        : open(session, closing, Credentials.insecureDevelopment(), true);
   }
 
-  private Mono<Void> refuse(WebSocketSession session, HeraldException error) {
+  private Mono<Void> refuse(
+      WebSocketSession session, ClosingHandshake closing, HeraldException error) {
     // No client yet: the handshake's session id stands in for it.
     log.atWarn()
         .addKeyValue("session", session.getId())
@@ -137,10 +148,14 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
       metrics.rateLimited(HeraldMetrics.Limit.CONNECTIONS_PER_USER);
     }
     transport.disconnected(code);
-    return session.close(new CloseStatus(code.code(), error.getMessage()));
+    return closing.close(new CloseStatus(code.code(), error.getMessage()));
   }
 
-  private Mono<Void> open(WebSocketSession session, Credentials credentials, boolean connected) {
+  private Mono<Void> open(
+      WebSocketSession session,
+      ClosingHandshake closing,
+      Credentials credentials,
+      boolean connected) {
     FrameCodec codec = codecFor(session);
     Connection netty = ConnectionExposingUpgradeStrategy.connection(session);
     ChannelWriter writer =
@@ -153,7 +168,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
             transport);
     netty.addHandlerLast(WritabilityRelay.NAME, new WritabilityRelay(writer));
     Liveness liveness = new Liveness(clock);
-    WebSocketConnection connection = new WebSocketConnection(writer, liveness, transport);
+    WebSocketConnection connection = new WebSocketConnection(writer, closing, liveness, transport);
+    netty.addHandlerLast(PayloadChecks.NAME, new PayloadChecks(connection::disconnect));
     ClientSession client = sessions.open("websocket", credentials, connection);
     CommandDispatcher dispatcher =
         new CommandDispatcher(
@@ -169,7 +185,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
         session
             .receive()
             .doOnNext(message -> liveness.seen())
-            .filter(message -> isData(message))
+            .filter(message -> isData(message) && !connection.closing())
             .mapNotNull(message -> decode(codec, message, connection))
             .concatMap(command -> limiter.limit(command, dispatcher.dispatch(command)))
             .then()
@@ -177,7 +193,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
             .doFinally(signal -> connection.terminate());
 
     // Frames go to the channel through the writer; this waits for the last one, then closes (on the
-    // event loop, right behind it). A slow consumer is closed by dropSlowConsumer instead, which
+    // event loop, right behind it) with the closing handshake, which completes when the TCP
+    // connection is closed. A slow consumer is closed by dropSlowConsumer instead, which
     // must not be cut short by this side ending first.
     Mono<Void> outbound =
         Mono.when(connection.written(), deadlines(client, connection, dispatcher))
@@ -186,7 +203,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
                     () ->
                         connection.closeStatus().getCode() == CloseCode.SLOW_CONSUMER.code()
                             ? Mono.never()
-                            : session.close(connection.closeStatus())));
+                            : closeHandshake(client, closing, connection.closeStatus())));
 
     Mono<Void> served =
         Mono.when(inbound, outbound)
@@ -207,8 +224,19 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     return sessions
         .claim(client)
         .then(Mono.just(true))
-        .onErrorResume(HeraldException.class, refused -> refuse(session, refused).thenReturn(false))
+        .onErrorResume(
+            HeraldException.class, refused -> refuse(session, closing, refused).thenReturn(false))
         .flatMap(admitted -> admitted ? served : Mono.empty());
+  }
+
+  /**
+   * Releases the client (subscriptions, presence, its place among the user's connections) as the
+   * close frame goes out, then waits for the closing handshake to end the TCP connection.
+   */
+  private static Mono<Void> closeHandshake(
+      ClientSession client, ClosingHandshake closing, CloseStatus status) {
+    releaseQuietly(client);
+    return closing.close(status);
   }
 
   /**

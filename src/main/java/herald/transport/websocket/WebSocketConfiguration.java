@@ -97,8 +97,11 @@ class WebSocketConfiguration {
             () ->
                 WebsocketServerSpec.builder()
                     .maxFramePayloadLength(maxFrame)
-                    .compress(properties.permessageDeflate())
+                    // Not Reactor Netty's compression: its inflater has no limit.
+                    .compress(false)
                     .handlePing(false));
-    return new HandshakeWebSocketService(new ConnectionExposingUpgradeStrategy(strategy));
+    return new HandshakeWebSocketService(
+        new ConnectionExposingUpgradeStrategy(
+            strategy, properties.permessageDeflate() ? new PermessageDeflate(maxFrame) : null));
   }
 }

@@ -30,14 +30,17 @@ final class WebSocketConnection implements Connection {
   private static final Logger log = LoggerFactory.getLogger(WebSocketConnection.class);
 
   private final ChannelWriter writer;
+  private final ClosingHandshake closing;
   private final Liveness liveness;
   private final TransportMetrics metrics;
   private final AtomicReference<@Nullable CloseStatus> closeStatus = new AtomicReference<>();
   private final Sinks.Empty<Void> ended = Sinks.empty();
   private final Sinks.Empty<Void> aborted = Sinks.empty();
 
-  WebSocketConnection(ChannelWriter writer, Liveness liveness, TransportMetrics metrics) {
+  WebSocketConnection(
+      ChannelWriter writer, ClosingHandshake closing, Liveness liveness, TransportMetrics metrics) {
     this.writer = writer;
+    this.closing = closing;
     this.liveness = liveness;
     this.metrics = metrics;
   }
@@ -132,6 +135,9 @@ final class WebSocketConnection implements Connection {
       writer.discard();
       aborted.tryEmitEmpty();
     } else {
+      // Nothing the client sends from now on is acted upon (RFC 6455 §7.1.1: the server is
+      // closing).
+      closing.discardInbound();
       writer.finish(new Push.Disconnect(code, reason));
     }
     ended.tryEmitEmpty();
@@ -152,6 +158,11 @@ final class WebSocketConnection implements Connection {
    */
   Mono<Void> written() {
     return writer.written();
+  }
+
+  /** Whether the connection decided to end: frames still arriving are not acted upon. */
+  boolean closing() {
+    return closeStatus.get() != null;
   }
 
   /** The status to close with once the writer finished. */

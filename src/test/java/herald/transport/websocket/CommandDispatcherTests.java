@@ -119,7 +119,11 @@ class CommandDispatcherTests {
             Duration.ofSeconds(1),
             metrics.websocket());
     WebSocketConnection connection =
-        new WebSocketConnection(writer, new Liveness(clock), metrics.websocket());
+        new WebSocketConnection(
+            writer,
+            ClosingHandshake.install(channel, Duration.ofSeconds(1)),
+            new Liveness(clock),
+            metrics.websocket());
     return new CommandDispatcher(
         client,
         connection,

@@ -718,13 +718,13 @@ class WebSocketIntegrationTests {
   }
 
   @Test
-  void textFrameWithInvalidUtf8GetsA400ReplyAndTheConnectionSurvives() {
+  void textFrameWithInvalidUtf8ClosesWith1007() {
     TestWebSocketClient client = open(TestTokens.user(user("alice")));
 
     client.sendText(new byte[] {'{', '"', (byte) 0xC3, 0x28, '"', ':', '1', '}'});
 
-    assertError(client.reply(0), 0, 400);
-    result(client.request(1, Frames.ping(1)));
+    assertThat(client.push("disconnect").get("code").asInt()).isEqualTo(1007);
+    assertThat(client.closeStatus().code()).isEqualTo(1007);
   }
 
   @Test
