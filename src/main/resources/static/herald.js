@@ -34,7 +34,7 @@ export function tokenTtl(token, now = Date.now()) {
   }
 }
 
-/** An error the server answered with: `code` is the SPEC's error code (400, 403, 429, ...). */
+/** An error the server answered with: `code` is the protocol's error code (400, 403, 429, ...; README "The protocol"). */
 export class HeraldError extends Error {
   constructor(code, message) {
     super(message);
@@ -534,7 +534,7 @@ export class Herald {
     return sub;
   }
 
-  /** The subscription of `channel`, also one the backend made (SPEC's server-side subscribe). */
+  /** The subscription of `channel`, also one the backend made (a server-side subscribe). */
   subscription(channel) {
     return this._subs.get(channel) ?? null;
   }

@@ -3,7 +3,7 @@ package herald.channel;
 import java.util.regex.Pattern;
 
 /**
- * A channel name as the SPEC defines it: 1–255 characters of {@code A-Z a-z 0-9 _ - . : @ =}.
+ * A channel name as the README defines it: 1–255 characters of {@code A-Z a-z 0-9 _ - . : @ =}.
  *
  * <p>The grammar is enforced here, once; nothing downstream checks a name again.
  *

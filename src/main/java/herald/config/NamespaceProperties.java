@@ -7,20 +7,35 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.PositiveOrZero;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
 /**
  * Per-namespace channel options ({@code herald.namespaces.<ns>.<option>}; in the environment {@code
- * HERALD_NAMESPACES_<NS>_<OPTION>} with the dashes dropped). A channel in no configured namespace
- * gets {@link ChannelOptions#DEFAULTS}.
+ * HERALD_NAMESPACES_<NS>_<OPTION>} with the dashes dropped). A channel with no namespace ({@code
+ * news}) or in a namespace that is not configured gets {@code herald.channel-defaults.<option>}
+ * ({@code HERALD_CHANNELDEFAULTS_<OPTION>}), whose own defaults are the README's.
  */
 @Validated
 @ConfigurationProperties("herald")
-public record NamespaceProperties(@DefaultValue Map<String, @Valid Namespace> namespaces)
+public record NamespaceProperties(
+    @DefaultValue Map<String, @Valid Namespace> namespaces,
+    @DefaultValue @Valid Namespace channelDefaults)
     implements ChannelOptionsResolver {
+
+  private static final Logger log = LoggerFactory.getLogger(NamespaceProperties.class);
+
+  /**
+   * Names of configured namespaces already seen used as a whole channel name; at most one per
+   * configured namespace, so bounded by the configuration.
+   */
+  private static final Set<String> MISTAKES_REPORTED = ConcurrentHashMap.newKeySet();
 
   /**
    * One namespace's options, each with the README's default. {@code presence} and {@code
@@ -46,12 +61,36 @@ public record NamespaceProperties(@DefaultValue Map<String, @Valid Namespace> na
 
   @Override
   public boolean anyAnonymous() {
-    return namespaces.values().stream().anyMatch(Namespace::anonymous);
+    return channelDefaults.anonymous()
+        || namespaces.values().stream().anyMatch(Namespace::anonymous);
   }
 
   @Override
   public ChannelOptions optionsFor(ChannelName channel) {
     Namespace namespace = namespaces.get(channel.namespace());
-    return namespace == null ? ChannelOptions.DEFAULTS : namespace.toOptions();
+    if (namespace != null) {
+      return namespace.toOptions();
+    }
+    if (channel.namespace().isEmpty() && namespaces.containsKey(channel.value())) {
+      reportMistake(channel.value());
+    }
+    return channelDefaults.toOptions();
+  }
+
+  /**
+   * {@code herald.namespaces.news} configures channels named {@code news:<something>}; a channel
+   * named just {@code news} is in no namespace. Said once per name, the first time such a channel
+   * is used, since that is almost always a configuration meant for it.
+   */
+  private static void reportMistake(String name) {
+    if (MISTAKES_REPORTED.add(name)) {
+      log.warn(
+          "channel {} has no namespace, so herald.namespaces.{}.* does not apply to it (only to"
+              + " channels named {}:...); it takes herald.channel-defaults.* (README,"
+              + " Configuration)",
+          name,
+          name,
+          name);
+    }
   }
 }

@@ -12,7 +12,7 @@ public final class PublicationJson {
 
   private PublicationJson() {}
 
-  /** The publication's fields, in the SPEC's order, into a new object node. */
+  /** The publication's fields, in the README's order, into a new object node. */
   public static ObjectNode toNode(Publication publication) {
     ObjectNode node = JsonNodeFactory.instance.objectNode();
     return writeInto(node, publication);

@@ -32,7 +32,7 @@ public final class ErrorResponses {
 
   /** The error body for an HTTP status that has no {@link ErrorCode} (404, 405, ...). */
   public byte[] bodyWithCode(int code, String message) {
-    // Ordered as the SPEC writes it: Map.of would change the field order from run to run.
+    // Ordered as the README writes it: Map.of would change the field order from run to run.
     Map<String, Object> error = new LinkedHashMap<>();
     error.put("code", code);
     error.put("message", message);

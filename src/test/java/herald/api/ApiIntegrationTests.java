@@ -24,7 +24,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
 
-/** The backend API (SPEC §6) over the node's real port. */
+/** The backend API (README "The protocol") over the node's real port. */
 @HeraldIntegrationTest
 class ApiIntegrationTests {
 

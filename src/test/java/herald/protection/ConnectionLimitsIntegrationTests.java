@@ -19,8 +19,9 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Channels per connection and connections per user (SPEC §7), over real sockets, with small limits:
- * the offender is refused, a well-behaved client on the same node is not.
+ * Channels per connection and connections per user (README "Limits and protection"), over real
+ * sockets, with small limits: the offender is refused, a well-behaved client on the same node is
+ * not.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,

@@ -30,11 +30,12 @@ import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * SPEC §5 and §7 under fuzzing: thousands of generated text frames (random text, truncated and
- * mutated valid frames, wrong types, unknown ops and fields, huge numbers, deep nesting, random
- * unicode, valid frames mixed in) from a few connections at once. Every frame gets exactly one
- * well-formed reply, never a 500; connections end only as the SPEC says; afterwards a control
- * client works, on a fuzzed channel too, and the node holds nothing of the fuzzers.
+ * README "The protocol" and "Limits and protection" under fuzzing: thousands of generated text
+ * frames (random text, truncated and mutated valid frames, wrong types, unknown ops and fields,
+ * huge numbers, deep nesting, random unicode, valid frames mixed in) from a few connections at
+ * once. Every frame gets exactly one well-formed reply, never a 500; connections end only as the
+ * README says; afterwards a control client works, on a fuzzed channel too, and the node holds
+ * nothing of the fuzzers.
  *
  * <p>Each seed generates the same frames every run, so a failure replays exactly.
  */
@@ -229,7 +230,7 @@ class FrameFuzzIntegrationTests {
       assertThat(replies).as("one reply per frame sent by %s", user).hasSize(sent);
     }
 
-    /** Ends the connection one of four ways, each with what the SPEC says. */
+    /** Ends the connection one of four ways, each with what the README says. */
     void end(int how) {
       switch (how) {
         case 0 -> client.close();

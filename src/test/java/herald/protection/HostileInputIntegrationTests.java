@@ -36,11 +36,11 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
 
 /**
- * SPEC §5 and §7 against hostile input, over real sockets: oversized request heads, invalid UTF-8,
- * deep nesting, oversized and binary frames, bad channel names. Each gets a clear error or a clean
- * close with the SPEC's code, and in every case a well-behaved control client on the same node
- * still publishes and receives, seeing nothing of the offender. After each test every connection it
- * opened is released.
+ * README "The protocol" and "Limits and protection" against hostile input, over real sockets:
+ * oversized request heads, invalid UTF-8, deep nesting, oversized and binary frames, bad channel
+ * names. Each gets a clear error or a clean close with the README's code, and in every case a
+ * well-behaved control client on the same node still publishes and receives, seeing nothing of the
+ * offender. After each test every connection it opened is released.
  */
 @HeraldIntegrationTest
 class HostileInputIntegrationTests {

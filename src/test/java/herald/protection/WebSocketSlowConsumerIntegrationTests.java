@@ -26,9 +26,9 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
 
 /**
- * SPEC §7 over WebSocket: each connection's outbound queue is bounded; a client that stops reading
- * is closed with 4008 and released, while another subscriber of the same channel receives every
- * publication, in order, with no gap.
+ * README "Limits and protection" over WebSocket: each connection's outbound queue is bounded; a
+ * client that stops reading is closed with 4008 and released, while another subscriber of the same
+ * channel receives every publication, in order, with no gap.
  *
  * <p>The slow client ("sloth") is a plain socket with a small receive buffer that stops reading
  * after its subscribe reply, so TCP back-pressure really reaches the node. The queue is set to 50

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Golden tests: the exact frames of SPEC §5, both ways. */
+/** Golden tests: the exact frames of README "The protocol", both ways. */
 class JsonFrameCodecTests {
 
   private final JsonFrameCodec codec = new JsonFrameCodec();

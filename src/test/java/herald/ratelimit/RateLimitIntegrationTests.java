@@ -22,9 +22,10 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
 
 /**
- * SPEC §7 rate limits over real sockets, each with its offender's treatment and a well-behaved
- * client on the same node that does not notice. Limits are small here so tests stay fast; client
- * addresses come from X-Forwarded-For (trusted here) so each test has budgets of its own.
+ * README "Limits and protection" rate limits over real sockets, each with its offender's treatment
+ * and a well-behaved client on the same node that does not notice. Limits are small here so tests
+ * stay fast; client addresses come from X-Forwarded-For (trusted here) so each test has budgets of
+ * its own.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,

@@ -6,7 +6,7 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Client requests as the SPEC writes them, as text frame payloads: {@code Frames.subscribe(2,
+ * Client requests as the README writes them, as text frame payloads: {@code Frames.subscribe(2,
  * "document:42")} is {@code {"id":2,"op":"subscribe","channel":"document:42"}}.
  */
 public final class Frames {

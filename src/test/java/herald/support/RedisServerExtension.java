@@ -16,8 +16,8 @@ import redis.embedded.core.RedisServerBuilder;
 
 /**
  * A real {@code redis-server} on a free port of 127.0.0.1: the one on the PATH when there is one,
- * else embedded-redis's bundled binary (TOOLCHAIN.md §4). Nothing is persisted ({@code save ""},
- * {@code appendonly no}, {@code dir} a temp directory).
+ * else embedded-redis's bundled binary. Nothing is persisted ({@code save ""}, {@code appendonly
+ * no}, {@code dir} a temp directory).
  *
  * <p>{@link #shared()} is started once per JVM and used by every test class that does not stop
  * Redis; tests that stop and restart Redis take their own {@link #dedicated()} server. Every server

@@ -101,7 +101,7 @@ public final class TestApi {
       return JSON.readTree(body);
     }
 
-    /** Asserts the SPEC's error answer: this status and {@code {"error":{"code","message"}}}. */
+    /** Asserts the README's error answer: this status and {@code {"error":{"code","message"}}}. */
     public Answer assertError(int code) {
       assertErrorAnswer(code, status, headers.getFirst(HttpHeaders.CONTENT_TYPE), body);
       return this;
@@ -109,7 +109,7 @@ public final class TestApi {
   }
 
   /**
-   * Asserts an HTTP error answer as the SPEC writes it: status {@code code}, a JSON body {@code
+   * Asserts an HTTP error answer as the README writes it: status {@code code}, a JSON body {@code
    * {"error":{"code":<code>,"message":"..."}}} and nothing else, with no stack trace or exception
    * name leaking into it.
    */
@@ -124,7 +124,7 @@ public final class TestApi {
     assertThat(root.propertyNames()).as("top-level fields of %s", body).containsExactly("error");
     JsonNode error = root.get("error");
     assertThat(error.propertyNames())
-        .as("error fields of %s, in the SPEC's order", body)
+        .as("error fields of %s, in the README's order", body)
         .containsExactly("code", "message");
     assertThat(error.get("code").isInt()).as("code is a number in %s", body).isTrue();
     assertThat(error.get("code").asInt()).isEqualTo(code);

@@ -15,7 +15,7 @@ import java.util.Date;
 import java.util.List;
 
 /**
- * Mints test JWTs that read like the SPEC: {@code
+ * Mints test JWTs that read like the README's examples: {@code
  * TestTokens.user("alice").subscribe("document:*")}. Signed with {@link #SECRET} unless told
  * otherwise.
  */

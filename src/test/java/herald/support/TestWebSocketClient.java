@@ -70,7 +70,10 @@ public final class TestWebSocketClient implements AutoCloseable {
   private static final Duration SLICE = Duration.ofMillis(50);
   private static final int MAX_INBOUND_FRAME = 1024 * 1024;
 
-  /** Reads whatever the node may send, however deeply nested (SPEC limits only inbound frames). */
+  /**
+   * Reads whatever the node may send, however deeply nested (the limits apply to inbound frames
+   * only).
+   */
   private static final JsonMapper JSON =
       JsonMapper.builder(
               JsonFactory.builder()

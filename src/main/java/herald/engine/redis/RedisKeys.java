@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code herald:{<channel>}:pub}: the pub/sub channel of publications, joins and leaves
  * </ul>
  *
- * Channel names cannot contain braces (SPEC §2), so the tag is always the whole name.
+ * Channel names cannot contain braces (README "The protocol"), so the tag is always the whole name.
  */
 final class RedisKeys {
 

@@ -166,7 +166,8 @@ final class SseHandler {
 
     // A slow consumer's backlog is dropped at once and its session released without waiting for it
     // to read: it holds no demand, so nothing that needs a request may stand in the way. The
-    // disconnect event then follows whatever its socket already holds, as SPEC section 7 asks.
+    // disconnect event then follows whatever its socket already holds, as README "Limits and
+    // protection" says.
     Mono<Void> aborted = connection.aborted().doOnSuccess(done -> release(client, connection));
     Flux<DataBuffer> stream =
         Flux.concat(
@@ -198,7 +199,7 @@ final class SseHandler {
   /**
    * Subscribes, and while the engine is unavailable (Redis down, also since start-up) tries again
    * with backoff instead of ending the stream: the client keeps its connection and heartbeats, and
-   * the channel goes live, with its replay, as soon as the engine is back (SPEC section 8).
+   * the channel goes live, with its replay, as soon as the engine is back (README "Cluster").
    */
   private Mono<Void> subscribeWhenAvailable(
       ClientSession client,

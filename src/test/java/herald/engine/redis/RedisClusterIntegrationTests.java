@@ -29,7 +29,7 @@ import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
  * Two nodes (two Redis engines, each with its own Lettuce clients) on one Redis: the same sequence
- * everywhere, across pub/sub reconnects and a Redis restart (SPEC §8).
+ * everywhere, across pub/sub reconnects and a Redis restart (README "Cluster").
  */
 class RedisClusterIntegrationTests {
 

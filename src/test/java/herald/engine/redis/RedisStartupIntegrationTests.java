@@ -25,8 +25,8 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
 
 /**
- * A node whose Redis is down when it starts (SPEC section 8): it starts, stays alive and not ready,
- * answers 503 fast, and goes live by itself once Redis comes, with the SSE streams opened
+ * A node whose Redis is down when it starts (README "Cluster"): it starts, stays alive and not
+ * ready, answers 503 fast, and goes live by itself once Redis comes, with the SSE streams opened
  * meanwhile.
  */
 @HeraldIntegrationTest

@@ -31,7 +31,10 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
 
-/** {@code GET /sse} over real sockets: the stream's shape, resume, and refusals (SPEC §4). */
+/**
+ * {@code GET /sse} over real sockets: the stream's shape, resume, and refusals (README "The
+ * protocol").
+ */
 @HeraldIntegrationTest
 class SseIntegrationTests {
 
@@ -87,7 +90,7 @@ class SseIntegrationTests {
       assertThat(message.id()).matches("[A-Za-z0-9_-]+").isNotEqualTo(subscribedId);
       String epoch = first.get("epoch").asString();
       assertThat(message.data())
-          .as("publication JSON exactly as SPEC §2 shows it (no 'from' for backends)")
+          .as("publication JSON exactly as README 'The protocol' shows it (no 'from' for backends)")
           .matches(
               Pattern.quote(
                       "{\"channel\":\""

@@ -25,9 +25,9 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
 
 /**
- * SPEC §7: a client that cannot keep up is closed with 4008 (SSE: {@code disconnect}) and never
- * slows others down. The client here is a plain socket that stops reading once subscribed, so the
- * node's outbound queue (1,000 messages) fills for real.
+ * README "Limits and protection": a client that cannot keep up is closed with 4008 (SSE: {@code
+ * disconnect}) and never slows others down. The client here is a plain socket that stops reading
+ * once subscribed, so the node's outbound queue (1,000 messages) fills for real.
  */
 @HeraldIntegrationTest
 class SseSlowConsumerIntegrationTests {

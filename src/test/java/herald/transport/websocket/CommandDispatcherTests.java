@@ -108,6 +108,12 @@ class CommandDispatcherTests {
     client.close().block(TIMEOUT);
   }
 
+  /** The channel's one closing handshake: dispatchers made for one test share the channel. */
+  private ClosingHandshake closing() {
+    ClosingHandshake installed = (ClosingHandshake) channel.pipeline().get(ClosingHandshake.NAME);
+    return installed != null ? installed : ClosingHandshake.install(channel, Duration.ofSeconds(1));
+  }
+
   private CommandDispatcher dispatcher(ClientSession client) {
     HeraldMetrics metrics = HeraldMetrics.unregistered();
     ChannelWriter writer =
@@ -119,11 +125,7 @@ class CommandDispatcherTests {
             Duration.ofSeconds(1),
             metrics.websocket());
     WebSocketConnection connection =
-        new WebSocketConnection(
-            writer,
-            ClosingHandshake.install(channel, Duration.ofSeconds(1)),
-            new Liveness(clock),
-            metrics.websocket());
+        new WebSocketConnection(writer, closing(), new Liveness(clock), metrics.websocket());
     return new CommandDispatcher(
         client,
         connection,

@@ -27,7 +27,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The WebSocket contract (SPEC sections 3 and 5) over real sockets against a node on a random port.
+ * The WebSocket contract (README "The protocol") over real sockets against a node on a random port.
  * Every test uses its own channels and users, so tests sharing the node cannot see each other.
  */
 @HeraldIntegrationTest

@@ -12,7 +12,7 @@ import io.gatling.javaapi.http.WsFrameCheck;
 import java.time.Duration;
 
 /**
- * A WebSocket chat room (SPEC §5, subprotocol {@code herald.json}): every user opens {@code /ws},
+ * A WebSocket chat room (README "The protocol", subprotocol {@code herald.json}): every user opens {@code /ws},
  * sends {@code connect}, subscribes to one shared room and publishes a message every {@code
  * herald.chatPaceMillis} for {@code herald.durationSeconds}, then closes.
  *

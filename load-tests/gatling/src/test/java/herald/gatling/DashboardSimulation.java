@@ -10,9 +10,9 @@ import io.gatling.javaapi.http.HttpProtocolBuilder;
 import java.time.Duration;
 
 /**
- * A live dashboard over SSE (SPEC §4): viewers open {@code GET /sse?channel=...} and watch it for
+ * A live dashboard over SSE (README "The protocol"): viewers open {@code GET /sse?channel=...} and watch it for
  * {@code herald.durationSeconds}, while backend publishers feed the channel through {@code POST
- * /api/v1/publish} (SPEC §6, header {@code X-API-Key}) at {@code herald.publishRate} per second.
+ * /api/v1/publish} (README "The protocol", header {@code X-API-Key}) at {@code herald.publishRate} per second.
  *
  * <p>Every publication a viewer receives is checked: it arrives within {@code
  * herald.maxDeliveryMillis} of being sent, and its offset is above the previous one (no duplicate,

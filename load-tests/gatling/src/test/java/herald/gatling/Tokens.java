@@ -9,7 +9,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Mints HS256 client tokens (SPEC §3) with the JDK alone. Each virtual user gets a token of its own
+ * Mints HS256 client tokens (README "The protocol") with the JDK alone. Each virtual user gets a token of its own
  * user id, so the per-user connection limit applies per virtual user, as it would to real clients.
  */
 final class Tokens {
