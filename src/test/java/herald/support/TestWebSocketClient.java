@@ -96,10 +96,12 @@ public final class TestWebSocketClient implements AutoCloseable {
   private final boolean answerPings;
   private volatile @Nullable WebsocketOutbound out;
   private volatile @Nullable String subprotocol;
+  private final boolean translate;
   private final Disposable connection;
 
   private TestWebSocketClient(Builder builder) {
     this.answerPings = builder.answerPings;
+    this.translate = builder.translate;
     this.connection = start(builder);
   }
 
@@ -166,6 +168,10 @@ public final class TestWebSocketClient implements AutoCloseable {
       binaryFrames.incrementAndGet();
       byte[] bytes = new byte[binary.content().readableBytes()];
       binary.content().getBytes(binary.content().readerIndex(), bytes);
+      if (translate) {
+        texts.offer(MsgpackTranslation.toJson(bytes));
+        return;
+      }
       binaries.offer(bytes);
     } else if (frame instanceof PingWebSocketFrame ping) {
       pings.incrementAndGet();
@@ -217,8 +223,14 @@ public final class TestWebSocketClient implements AutoCloseable {
 
   // ---------------------------------------------------------------- sending
 
-  /** Sends one text frame. */
+  /**
+   * Sends one request frame written as JSON text: as is on {@code herald.json}, as MessagePack in a
+   * binary frame when the client was built with {@link Builder#codec} {@code herald.msgpack}.
+   */
   public TestWebSocketClient send(String text) {
+    if (translate) {
+      return sendBinary(MsgpackTranslation.toMsgpack(text));
+    }
     emit(new TextWebSocketFrame(text));
     return this;
   }
@@ -479,6 +491,7 @@ public final class TestWebSocketClient implements AutoCloseable {
 
     private final int port;
     private @Nullable String subprotocol;
+    private boolean translate;
     private @Nullable String origin;
     private @Nullable String queryToken;
     private @Nullable String bearer;
@@ -487,6 +500,15 @@ public final class TestWebSocketClient implements AutoCloseable {
 
     private Builder(int port) {
       this.port = port;
+    }
+
+    /**
+     * Speaks {@code subprotocol} while the test writes and reads JSON: on {@code herald.msgpack}
+     * the frames the test sends are turned into MessagePack and the node's into JSON.
+     */
+    public Builder codec(String subprotocol) {
+      this.translate = subprotocol.equals("herald.msgpack");
+      return subprotocol(subprotocol);
     }
 
     /** Asks for {@code subprotocol} ({@code herald.json}). */

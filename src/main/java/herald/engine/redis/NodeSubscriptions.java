@@ -130,9 +130,15 @@ final class NodeSubscriptions implements AutoCloseable {
   }
 
   /** The history after {@code position}, retried while Redis is unreachable. */
+  /**
+   * Reads what came after {@code position}. The channel is anchored first, as at subscribe: if
+   * Redis lost it (a restart, a flush), the epoch the fill moves to is the one its next publication
+   * will carry, not one made up by a read, so subscribers are reset once, not twice.
+   */
   private Mono<HistoryPage> fillAfter(ChannelName channel, StreamPosition position) {
     return publications
-        .history(channel, HistoryQuery.after(position))
+        .anchor(channel)
+        .then(publications.history(channel, HistoryQuery.after(position)))
         .retryWhen(
             Retry.backoff(FILL_ATTEMPTS, Duration.ofMillis(100))
                 .maxBackoff(Duration.ofSeconds(1))

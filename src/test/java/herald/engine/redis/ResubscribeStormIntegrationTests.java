@@ -21,6 +21,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,7 +47,7 @@ import tools.jackson.databind.node.JsonNodeFactory;
 class ResubscribeStormIntegrationTests {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
-  private static final Pattern CALLS = Pattern.compile("cmdstat_llen:calls=(\\d+)");
+  private static final Pattern CALLS = Pattern.compile("cmdstat_hmget:calls=(\\d+)");
 
   // Counts commands with INFO commandstats, so no other test class may use this server.
   @RegisterExtension static final RedisServerExtension redis = RedisServerExtension.dedicated();
@@ -143,7 +144,8 @@ class ResubscribeStormIntegrationTests {
     List<ChannelName> broken = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       ChannelName channel = ChannelName.of(TestIds.next("broken-"));
-      // A history of the wrong type: every read of it fails in Redis.
+      // A channel with a sequence but a history of the wrong type: every read of it fails in Redis.
+      direct.sync().hset(RedisKeys.meta(channel), Map.of("epoch", "e1", "offset", "3"));
       direct.sync().set(RedisKeys.history(channel), "not a list");
       broken.add(channel);
     }
