@@ -85,7 +85,8 @@ class ClusterIntegrationTests {
             "--herald.api.key=" + TestTokens.API_KEY,
             "--herald.limits.max-connections-per-user=" + CONNECTIONS_PER_USER,
             "--herald.rate-limits.connections-per-ip-per-second=100000",
-            "--herald.rate-limits.connections-per-ip-burst=100000");
+            "--herald.rate-limits.connections-per-ip-burst=100000",
+            "--herald.namespaces.lobby.anonymous=true");
   }
 
   @AfterAll
@@ -275,6 +276,7 @@ class ClusterIntegrationTests {
         TestSseClient second = sse(port, user, channel);
         TestSseClient third = sse(portOf(nodeB), user, channel);
         TestWebSocketClient ws = TestWebSocketClient.to(portOf(nodeC)).connect()) {
+      // Anonymous first (node C has an anonymous namespace, so a tokenless connect is admitted).
       assertThat(ws.request(1, Frames.connect(1)).has("result")).isTrue();
 
       JsonNode refused = ws.request(2, Frames.refresh(2, token));
