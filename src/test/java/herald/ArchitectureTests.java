@@ -15,7 +15,10 @@ import com.tngtech.archunit.lang.ArchRule;
 import herald.channel.LeakyChannelValue;
 import org.junit.jupiter.api.Test;
 
-/** The package rules of STYLE.md, checked on every build. */
+/**
+ * The package rules (README "Layout": packages by feature, dependencies pointing inward), checked
+ * on every build.
+ */
 @AnalyzeClasses(packages = "herald", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTests {
 
