@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,8 +20,8 @@ import org.junit.jupiter.api.Test;
  * this runs after {@code package}. Screenshots land in {@code target/browser-screenshots}.
  *
  * <p>Needs Debian's {@code chromium} (installed here with apt-get when missing and allowed) and the
- * npm registry for {@code playwright-core}; {@code -Dherald.browser-tests=false} leaves it out by
- * name where neither can be had.
+ * npm registry for {@code playwright-core}; {@code -Dherald.browser-tests=false} leaves this class
+ * out of the build (a profile in pom.xml) where neither can be had.
  */
 class BrowserIntegrationTests {
 
@@ -33,8 +32,6 @@ class BrowserIntegrationTests {
 
   @Test
   void pagesAndClientWorkInARealBrowser() throws Exception {
-    Assumptions.assumeFalse(
-        "false".equals(System.getProperty(OPT_OUT)), "browser tests left out with -D" + OPT_OUT);
     Path jar = Path.of("target/herald.jar").toAbsolutePath();
     assertThat(jar).as("the packaged node (this test runs after package)").exists();
     ensureChromium();
