@@ -234,6 +234,38 @@ class WebSocketTransport {
   }
 }
 
+/**
+ * Reads a text/event-stream body until it ends or `signal` aborts, calling `onEvent` with each event
+ * as `{type, data: [lines], id}` (comments skipped). Also used by the console page.
+ */
+export async function readEventStream(body, signal, onEvent) {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let event = { type: 'message', data: [], id: null };
+  while (!signal.aborted) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let newline;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline).replace(/\r$/, '');
+      buffer = buffer.slice(newline + 1);
+      if (line === '') {
+        onEvent(event);
+        event = { type: 'message', data: [], id: null };
+      } else if (!line.startsWith(':')) {
+        const colon = line.indexOf(':');
+        const field = colon < 0 ? line : line.slice(0, colon);
+        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        if (field === 'event') event.type = value;
+        else if (field === 'data') event.data.push(value);
+        else if (field === 'id') event.id = value;
+      }
+    }
+  }
+}
+
 // The SSE cursor is opaque to applications; this client, shipped with the server, reads and writes
 // it: base64url (no padding) of "1;<channel>,<epoch>,<offset>;...".
 function decodeCursor(cursor) {
@@ -369,7 +401,7 @@ class SseTransport {
       herald._connected(this, { client: null, node: null, ttl: this._token ? tokenTtl(this._token) : null });
     }
     try {
-      await this._read(response.body, abort);
+      await readEventStream(response.body, abort.signal, (event) => this._event(event));
     } catch {
       // aborted or broken: handled below
     }
@@ -377,34 +409,6 @@ class SseTransport {
     const advice = this._advice;
     this._advice = null;
     herald._lost(this, advice ?? { code: 1006, reason: 'stream ended', reconnect: true });
-  }
-
-  async _read(body, abort) {
-    const reader = body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    let event = { type: 'message', data: [], id: null };
-    while (!abort.signal.aborted) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let newline;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline).replace(/\r$/, '');
-        buffer = buffer.slice(newline + 1);
-        if (line === '') {
-          this._event(event);
-          event = { type: 'message', data: [], id: null };
-        } else if (!line.startsWith(':')) {
-          const colon = line.indexOf(':');
-          const field = colon < 0 ? line : line.slice(0, colon);
-          const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-          if (field === 'event') event.type = value;
-          else if (field === 'data') event.data.push(value);
-          else if (field === 'id') event.id = value;
-        }
-      }
-    }
   }
 
   _event(event) {
