@@ -22,13 +22,17 @@ public final class JwtCredentials {
   }
 
   /**
-   * The credentials of a principal that Spring Security authenticated from a JWT.
+   * The credentials of a principal that Spring Security authenticated from a JWT, or of its {@link
+   * CredentialsPrincipal}.
    *
    * @throws HeraldException 401 for any other kind of principal
    */
   public static Credentials from(Principal principal) {
     if (principal instanceof JwtAuthenticationToken jwt) {
       return from(jwt.getToken());
+    }
+    if (principal instanceof CredentialsPrincipal compact) {
+      return compact.credentials();
     }
     throw HeraldException.unauthorized("unsupported authentication");
   }

@@ -1,13 +1,19 @@
 package herald.transport.websocket;
 
+import herald.security.CredentialsPrincipal;
+import herald.web.ConnectionEndpoints;
+import java.net.URI;
 import java.security.Principal;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpCookie;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
+import org.springframework.util.CollectionUtils;
 import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.util.MultiValueMap;
 import org.springframework.web.reactive.socket.HandshakeInfo;
 import org.springframework.web.reactive.socket.WebSocketHandler;
 import org.springframework.web.reactive.socket.WebSocketSession;
@@ -15,6 +21,7 @@ import org.springframework.web.reactive.socket.server.RequestUpgradeStrategy;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
+import reactor.netty.http.server.HttpServerRequest;
 import reactor.util.context.Context;
 
 /**
@@ -29,6 +36,12 @@ final class ConnectionExposingUpgradeStrategy implements RequestUpgradeStrategy 
 
   private static final String CONNECTION =
       ConnectionExposingUpgradeStrategy.class.getName() + ".connection";
+
+  /** The URI every session shows in place of its request's. */
+  private static final URI ENDPOINT = URI.create(ConnectionEndpoints.WEBSOCKET);
+
+  private static final MultiValueMap<String, HttpCookie> NO_COOKIES =
+      CollectionUtils.unmodifiableMultiValueMap(new LinkedMultiValueMap<>(0));
 
   private final RequestUpgradeStrategy delegate;
   private final @Nullable PermessageDeflate permessageDeflate;
@@ -54,6 +67,7 @@ final class ConnectionExposingUpgradeStrategy implements RequestUpgradeStrategy 
             ? handler
             : session -> {
               session.getAttributes().put(CONNECTION, connection);
+              forgetRequestHeaders(connection);
               return handler.handle(session);
             };
     return exchange
@@ -85,20 +99,32 @@ final class ConnectionExposingUpgradeStrategy implements RequestUpgradeStrategy 
   }
 
   /**
-   * What a session keeps of its handshake for its whole life: the principal (resolved already), the
-   * subprotocol and the address, not the request's headers and cookies (checked before the upgrade
-   * and read by nothing after it).
+   * What a session keeps of its handshake for its whole life: the principal (resolved already, and
+   * reduced to Herald's credentials), the subprotocol and the address; not the request's headers,
+   * cookies and URI (its query holds the token), checked before the upgrade and read by nothing
+   * after it.
    */
   private static HandshakeInfo lean(HandshakeInfo full, Optional<Principal> principal) {
     return new HandshakeInfo(
-        full.getUri(),
-        new HttpHeaders(),
-        new LinkedMultiValueMap<>(0),
-        Mono.justOrEmpty(principal),
+        ENDPOINT,
+        HttpHeaders.EMPTY,
+        NO_COOKIES,
+        Mono.justOrEmpty(principal.map(CredentialsPrincipal::compact)),
         full.getSubProtocol(),
         full.getRemoteAddress(),
         full.getAttributes(),
         full.getLogPrefix());
+  }
+
+  /**
+   * Empties the handshake request's headers, which Reactor Netty's WebSocket connection keeps for
+   * its whole life; everything that reads them (the checks, the subprotocol, permessage-deflate) is
+   * done once the upgrade is.
+   */
+  private static void forgetRequestHeaders(Connection connection) {
+    if (connection instanceof HttpServerRequest request) {
+      request.requestHeaders().clear();
+    }
   }
 
   private static @Nullable Connection nettyConnection(ServerHttpResponse response) {

@@ -64,6 +64,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   static final Duration CLOSE_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
 
   private final Map<String, FrameCodec> codecs;
+  private final Map<FrameCodec, PublicationFrames> publicationFrames;
   private final FrameCodec defaultCodec;
   private final ClientSessions sessions;
   private final TokenVerifier tokens;
@@ -92,6 +93,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     this.codecs =
         codecs.stream().collect(Collectors.toMap(FrameCodec::subprotocol, Function.identity()));
     this.defaultCodec = codecs.get(0);
+    this.publicationFrames =
+        codecs.stream().collect(Collectors.toMap(Function.identity(), PublicationFrames::new));
     this.sessions = sessions;
     this.tokens = tokens;
     this.json = json;
@@ -162,6 +165,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
         new ChannelWriter(
             netty.channel(),
             codec,
+            publicationFrames.get(codec),
             limits.outboundQueue(),
             limits.outboundQueueBytes().toBytes(),
             LAST_FRAMES_GRACE,
@@ -176,7 +180,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
             client, connection, sessions, tokens, json, limits, clock, metrics, connected);
     InboundLimiter limiter =
         new InboundLimiter(
-            rateLimits.enabled() ? rateLimits.inboundFrames() : null,
+            rateLimits.enabled() ? rateLimits::inboundFrames : null,
             rateLimits.rejectionsBeforeClose(),
             connection,
             metrics);

@@ -193,6 +193,7 @@ class CommandDispatcherTests {
     List<String> frames = new ArrayList<>();
     Object message;
     while ((message = channel.readOutbound()) != null) {
+      message = OutboundFrames.decoded(message);
       if (message instanceof TextWebSocketFrame text) {
         frames.add(text.content().toString(StandardCharsets.UTF_8));
       }
