@@ -37,6 +37,9 @@ final class ConnectionExposingUpgradeStrategy implements RequestUpgradeStrategy 
   private static final String CONNECTION =
       ConnectionExposingUpgradeStrategy.class.getName() + ".connection";
 
+  private static final String PRINCIPAL =
+      ConnectionExposingUpgradeStrategy.class.getName() + ".principal";
+
   /** The URI every session shows in place of its request's. */
   private static final URI ENDPOINT = URI.create(ConnectionEndpoints.WEBSOCKET);
 
@@ -62,29 +65,31 @@ final class ConnectionExposingUpgradeStrategy implements RequestUpgradeStrategy 
       @Nullable String subProtocol,
       Supplier<HandshakeInfo> handshakeInfoFactory) {
     Connection connection = nettyConnection(exchange.getResponse());
-    WebSocketHandler withConnection =
-        connection == null
-            ? handler
-            : session -> {
-              session.getAttributes().put(CONNECTION, connection);
-              forgetRequestHeaders(connection);
-              return handler.handle(session);
-            };
     return exchange
         .getPrincipal()
         .map(Optional::of)
         .defaultIfEmpty(Optional.empty())
         .flatMap(
             principal -> {
+              @Nullable Principal compact =
+                  principal.map(CredentialsPrincipal::compact).orElse(null);
+              WebSocketHandler withConnection =
+                  connection == null
+                      ? handler
+                      : session -> {
+                        session.getAttributes().put(CONNECTION, connection);
+                        if (compact != null) {
+                          session.getAttributes().put(PRINCIPAL, compact);
+                        }
+                        forgetRequestHeaders(connection);
+                        return handler.handle(session);
+                      };
               if (permessageDeflate != null && connection != null) {
                 permessageDeflate.offer(connection.channel(), exchange.getRequest().getHeaders());
               }
               return delegate
                   .upgrade(
-                      exchange,
-                      withConnection,
-                      subProtocol,
-                      () -> lean(handshakeInfoFactory.get(), principal))
+                      exchange, withConnection, subProtocol, () -> lean(handshakeInfoFactory.get()))
                   // The connection is served inside this subscription: with the request's
                   // context it would keep the whole exchange (request, response, attributes) for
                   // as long as it stays open. (The principal above still needs that context.)
@@ -99,17 +104,16 @@ final class ConnectionExposingUpgradeStrategy implements RequestUpgradeStrategy 
   }
 
   /**
-   * What a session keeps of its handshake for its whole life: the principal (resolved already, and
-   * reduced to Herald's credentials), the subprotocol and the address; not the request's headers,
-   * cookies and URI (its query holds the token), checked before the upgrade and read by nothing
-   * after it.
+   * What a session keeps of its handshake for its whole life: the subprotocol, the address and the
+   * attributes, among them the principal ({@link #principal}); not the request's headers, cookies
+   * and URI (its query holds the token), checked before the upgrade and read by nothing after it.
    */
-  private static HandshakeInfo lean(HandshakeInfo full, Optional<Principal> principal) {
+  private static HandshakeInfo lean(HandshakeInfo full) {
     return new HandshakeInfo(
         ENDPOINT,
         HttpHeaders.EMPTY,
         NO_COOKIES,
-        Mono.justOrEmpty(principal.map(CredentialsPrincipal::compact)),
+        Mono.empty(),
         full.getSubProtocol(),
         full.getRemoteAddress(),
         full.getAttributes(),
@@ -134,6 +138,14 @@ final class ConnectionExposingUpgradeStrategy implements RequestUpgradeStrategy 
     } catch (IllegalArgumentException notNetty) {
       return null;
     }
+  }
+
+  /**
+   * The session's principal, resolved before the upgrade and reduced to Herald's credentials, or
+   * {@code null} for a handshake without a token.
+   */
+  static @Nullable Principal principal(WebSocketSession session) {
+    return session.getAttributes().get(PRINCIPAL) instanceof Principal principal ? principal : null;
   }
 
   /** The session's Reactor Netty connection. */

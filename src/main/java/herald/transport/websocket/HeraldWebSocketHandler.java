@@ -16,6 +16,7 @@ import herald.security.Credentials;
 import herald.security.JwtCredentials;
 import herald.security.TokenVerifier;
 import io.netty.handler.codec.TooLongFrameException;
+import java.security.Principal;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -119,14 +120,16 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     ClosingHandshake closing =
         ClosingHandshake.install(
             ConnectionExposingUpgradeStrategy.connection(session), CLOSE_HANDSHAKE_TIMEOUT);
-    return session
-        .getHandshakeInfo()
-        .getPrincipal()
-        .map(JwtCredentials::from)
-        .map(credentials -> open(session, closing, credentials, true))
-        .switchIfEmpty(Mono.fromSupplier(() -> openWithoutToken(session, closing)))
-        .flatMap(opened -> opened)
-        .onErrorResume(HeraldException.class, error -> refuse(session, closing, error));
+    // Resolved before the upgrade: read as a value, so no operator of this lookup stays subscribed
+    // for the connection's life.
+    Principal principal = ConnectionExposingUpgradeStrategy.principal(session);
+    try {
+      return principal == null
+          ? openWithoutToken(session, closing)
+          : open(session, closing, JwtCredentials.from(principal), true);
+    } catch (HeraldException refused) {
+      return refuse(session, closing, refused);
+    }
   }
 
   private Mono<Void> openWithoutToken(WebSocketSession session, ClosingHandshake closing) {
@@ -276,18 +279,19 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
    */
   private Mono<Void> deadlines(
       ClientSession client, WebSocketConnection connection, CommandDispatcher dispatcher) {
-    Mono<Void> connectDeadline =
-        dispatcher.connected()
-            ? Mono.empty()
-            : Mono.delay(properties.connectTimeout(), timers)
-                .filter(tick -> !dispatcher.connected())
-                .doOnNext(tick -> connection.disconnect(CloseCode.UNAUTHORIZED, "connect timeout"))
-                .then();
     Mono<Void> expiry =
         client
             .expiry(timers)
             .doOnSuccess(done -> connection.disconnect(CloseCode.UNAUTHORIZED, "token expired"));
-    return Mono.when(connectDeadline, expiry).takeUntilOther(connection.ended());
+    if (!dispatcher.connected()) {
+      Mono<Void> connectDeadline =
+          Mono.delay(properties.connectTimeout(), timers)
+              .filter(tick -> !dispatcher.connected())
+              .doOnNext(tick -> connection.disconnect(CloseCode.UNAUTHORIZED, "connect timeout"))
+              .then();
+      expiry = Mono.when(connectDeadline, expiry);
+    }
+    return expiry.takeUntilOther(connection.ended());
   }
 
   private static boolean isData(WebSocketMessage message) {
