@@ -22,6 +22,7 @@ import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
 import reactor.util.context.Context;
 
 /**
@@ -81,7 +82,7 @@ final class ConnectionExposingUpgradeStrategy implements RequestUpgradeStrategy 
                         if (compact != null) {
                           session.getAttributes().put(PRINCIPAL, compact);
                         }
-                        forgetRequestHeaders(connection);
+                        forgetHandshakeHeaders(connection);
                         return handler.handle(session);
                       };
               if (permessageDeflate != null && connection != null) {
@@ -121,13 +122,16 @@ final class ConnectionExposingUpgradeStrategy implements RequestUpgradeStrategy 
   }
 
   /**
-   * Empties the handshake request's headers, which Reactor Netty's WebSocket connection keeps for
-   * its whole life; everything that reads them (the checks, the subprotocol, permessage-deflate) is
-   * done once the upgrade is.
+   * Empties the handshake's request and response headers, which Reactor Netty's WebSocket
+   * connection keeps for its whole life; everything that reads them (the checks, the subprotocol,
+   * permessage-deflate, the 101 response) is done once the upgrade is.
    */
-  private static void forgetRequestHeaders(Connection connection) {
+  private static void forgetHandshakeHeaders(Connection connection) {
     if (connection instanceof HttpServerRequest request) {
       request.requestHeaders().clear();
+    }
+    if (connection instanceof HttpServerResponse response) {
+      response.responseHeaders().clear();
     }
   }
 
