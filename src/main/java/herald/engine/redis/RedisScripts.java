@@ -32,17 +32,45 @@ final class RedisScripts {
       """;
 
   /**
-   * Publishes one publication. KEYS: meta, history. ARGV: epoch for a new sequence, data JSON,
-   * has-from ("1"/"0"), from, history size, history TTL ms, meta TTL ms, pub/sub channel. Returns
-   * {offset, epoch, ts}.
+   * Idempotent publishing (README, Backend API): with a third key (the idempotency key, in the
+   * channel's slot) that holds a first result, the publish script returns that result with a 4th
+   * element 1 and publishes nothing; {@link #REMEMBER_FIRST} stores the result for ARGV[9] ms.
+   */
+  private static final String REPEAT =
+      """
+      if KEYS[3] then
+        local first = redis.call('GET', KEYS[3])
+        if first then
+          local offset, epoch, ts = string.match(first, '^(%d+) (%S+) (%d+)$')
+          return {tonumber(offset), epoch, ts, 1}
+        end
+      end
+      """;
+
+  private static final String REMEMBER_FIRST =
+      """
+      if KEYS[3] then
+        redis.call('SET', KEYS[3], offset .. ' ' .. epoch .. ' ' .. ts, 'PX', ARGV[9])
+      end
+      """;
+
+  /**
+   * Publishes one publication. KEYS: meta, history, and optionally the idempotency key (see {@link
+   * #REPEAT}). ARGV: epoch for a new sequence, data JSON, has-from ("1"/"0"), from, history size,
+   * history TTL ms, meta TTL ms, pub/sub channel, idempotency window ms. Returns {offset, epoch,
+   * ts}, and a 4th element 1 for an idempotent repeat.
    */
   static final Script PUBLISH =
       new Script(
-          EPOCH
+          REPEAT
+              + EPOCH
               + NOW
               + """
               local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
               local ts = string.format('%.0f', now)
+              """
+              + REMEMBER_FIRST
+              + """
               local payload = '{"ts":' .. ts .. ',"offset":' .. offset
                 .. ',"epoch":' .. cjson.encode(epoch)
               if ARGV[3] == '1' then
