@@ -1,10 +1,10 @@
 package herald.engine;
 
+import jakarta.validation.constraints.Positive;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
-import jakarta.validation.constraints.Positive;
 
 /**
  * Engine settings ({@code herald.engine.*}).

@@ -84,7 +84,8 @@ final class RedisPublications {
           };
           return connector
               .run(RedisScripts.PUBLISH, keys, args)
-              .map(reply -> new OnceResult(published(channel, data, null, reply), reply.size() > 3));
+              .map(
+                  reply -> new OnceResult(published(channel, data, null, reply), reply.size() > 3));
         });
   }
 
