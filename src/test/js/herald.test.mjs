@@ -290,6 +290,64 @@ test('a server-side subscription (subscribe push) delivers to on("publication")'
   herald.close();
 });
 
+test('a backend subscription is kept across a reconnect and recovers what was missed', async () => {
+  const server = new FakeHerald();
+  const herald = client(server, { token: 't' });
+  const seen = [];
+  herald.on('publication', (pub) => seen.push(pub.offset));
+  await until(() => herald.state === 'connected', 'connected');
+  server.socket.subscribed = new Set(['user:alice']);
+  server._send(server.socket, { type: 'subscribe', channel: 'user:alice', epoch: 'e1', offset: 0 });
+  await until(() => herald.subscription('user:alice')?.state === 'subscribed', 'the subscription');
+  server.publish('user:alice', 'one');
+  await until(() => seen.length === 1, 'the first publication');
+  // The backend's claim subscribes the new connection again: its push comes while our own
+  // subscribe (with since) is in flight, and must not move the position past what we missed.
+  const original = server._frame.bind(server);
+  server._frame = (socket, frame) => {
+    if (frame.op === 'subscribe') {
+      server._send(socket, { type: 'subscribe', channel: frame.channel, epoch: 'e1', offset: 2 });
+    }
+    original(socket, frame);
+  };
+  server.drop(1006);
+  server.publish('user:alice', 'missed', { deliver: false });
+  await until(() => server.sockets.length === 2 && herald.state === 'connected', 'reconnected');
+  await until(() => seen.length === 2, 'the missed publication');
+  const resubscribe = server.frames.filter((f) => f.op === 'subscribe').pop();
+  assert.deepEqual(resubscribe.since, { offset: 1, epoch: 'e1' });
+  assert.equal(server.frames.filter((f) => f.op === 'unsubscribe').length, 0);
+  server.publish('user:alice', 'three');
+  await until(() => seen.length === 3, 'the next publication');
+  assert.deepEqual(seen, [1, 2, 3]);
+  herald.close();
+});
+
+test('a subscribe refused with 409 while the backend subscribes the channel settles on its push', async () => {
+  const server = new FakeHerald();
+  const herald = client(server, { token: 't' });
+  await until(() => herald.state === 'connected', 'connected');
+  const original = server._frame.bind(server);
+  server._frame = (socket, frame) => {
+    if (frame.op !== 'subscribe') return original(socket, frame);
+    server.frames.push(frame);
+    const push = { type: 'subscribe', channel: frame.channel, epoch: 'e1', offset: 5 };
+    const refusal = { id: frame.id, error: { code: 409, message: 'already subscribed' } };
+    const pushFirst = frame.channel === 'chat:x';
+    server._send(socket, pushFirst ? push : refusal);
+    server._send(socket, pushFirst ? refusal : push);
+  };
+  for (const channel of ['chat:x', 'chat:y']) {
+    const sub = herald.subscribe(channel);
+    await sub.ready;
+    await herald.publish('chat:other', 'a request answered after both frames');
+    assert.equal(sub.state, 'subscribed', channel);
+    assert.equal(sub.offset, 5, channel);
+    assert.equal(herald.subscription(channel), sub, channel);
+  }
+  herald.close();
+});
+
 test('when the upgrade is refused the client falls back to SSE down and POST up', async () => {
   const server = new FakeHerald();
   server.refuseUpgrade = true;

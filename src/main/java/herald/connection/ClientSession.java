@@ -55,6 +55,13 @@ public final class ClientSession implements Subscriber {
 
   private static final Object RESERVED = new Object();
 
+  /**
+   * The channels the server subscribed this connection to (backend API, {@code channels} claim):
+   * held by the backend's decision, so no permission check applies to them, now or at a refresh.
+   * Created on first use: most connections never have one.
+   */
+  private volatile @Nullable Set<ChannelName> subscribedByServer;
+
   /** The reason of the {@code unsubscribe} push when a refreshed token no longer permits. */
   public static final String NO_LONGER_PERMITTED = "permission revoked";
 
@@ -138,15 +145,108 @@ public final class ClientSession implements Subscriber {
       ChannelName channel, @Nullable StreamPosition since, Consumer<Recovery> beforeReplay) {
     return Mono.defer(
         () -> {
-          services.permissions().checkSubscribe(credentials(), channel);
+          if (heldByServer(channel)) {
+            // The client takes over what the server subscribed it to, from its own position (a
+            // reconnect's recovery): the backend's decision stands, so no permission check.
+            takeOver(channel);
+          } else {
+            services.permissions().checkSubscribe(credentials(), channel);
+          }
           reserve(channel);
-          return services
-              .registry()
-              .subscribe(channel, since, this, beforeReplay)
-              .flatMap(subscription -> hold(channel, subscription))
-              .doOnError(error -> channels.remove(channel, RESERVED))
-              .doOnCancel(() -> channels.remove(channel, RESERVED));
+          return subscribeReserved(channel, since, beforeReplay);
         });
+  }
+
+  private Mono<Void> subscribeReserved(
+      ChannelName channel, @Nullable StreamPosition since, Consumer<Recovery> beforeReplay) {
+    return services
+        .registry()
+        .subscribe(channel, since, this, beforeReplay)
+        .flatMap(subscription -> hold(channel, subscription))
+        .doOnError(error -> unreserve(channel))
+        .doOnCancel(() -> unreserve(channel));
+  }
+
+  private void unreserve(ChannelName channel) {
+    if (channels.remove(channel, RESERVED)) {
+      Set<ChannelName> byServer = subscribedByServer;
+      if (byServer != null) {
+        byServer.remove(channel);
+      }
+    }
+  }
+
+  /** Whether the server may subscribe this connection (WebSocket, not SSE). */
+  public boolean acceptsServerSubscriptions() {
+    return connection.acceptsServerSubscriptions();
+  }
+
+  /** What a {@linkplain #subscribeByServer server-side subscribe} did to this connection. */
+  public enum ServerSubscribe {
+    SUBSCRIBED,
+    ALREADY_SUBSCRIBED,
+    /** Not subscribed: the connection holds {@code herald.limits.max-channels-per-connection}. */
+    AT_LIMIT
+  }
+
+  /**
+   * Subscribes this connection to {@code channel} because the server decided so (backend API,
+   * {@code channels} claim): no permission check, but the channels-per-connection limit holds. The
+   * client gets a {@code subscribe} push with the channel's position before any publication of it.
+   * A channel already held (or being subscribed) is left as it is.
+   */
+  public Mono<ServerSubscribe> subscribeByServer(ChannelName channel) {
+    return Mono.defer(
+        () -> {
+          if (!connection.acceptsServerSubscriptions()) {
+            throw HeraldException.badRequest("server-side subscriptions are for WebSocket");
+          }
+          if (closed || channels.containsKey(channel)) {
+            return Mono.just(ServerSubscribe.ALREADY_SUBSCRIBED);
+          }
+          if (channels.size() >= services.limits().maxChannelsPerConnection()) {
+            return Mono.just(ServerSubscribe.AT_LIMIT);
+          }
+          if (channels.putIfAbsent(channel, RESERVED) != null) {
+            return Mono.just(ServerSubscribe.ALREADY_SUBSCRIBED);
+          }
+          markSubscribedByServer(channel);
+          return subscribeReserved(
+                  channel,
+                  null,
+                  recovery -> connection.subscribedByServer(channel, recovery.latest()))
+              .thenReturn(ServerSubscribe.SUBSCRIBED);
+        });
+  }
+
+  private void markSubscribedByServer(ChannelName channel) {
+    Set<ChannelName> byServer = subscribedByServer;
+    if (byServer == null) {
+      synchronized (this) {
+        byServer = subscribedByServer;
+        if (byServer == null) {
+          byServer = ConcurrentHashMap.newKeySet(1);
+          subscribedByServer = byServer;
+        }
+      }
+    }
+    byServer.add(channel);
+  }
+
+  private boolean heldByServer(ChannelName channel) {
+    Set<ChannelName> byServer = subscribedByServer;
+    return byServer != null && byServer.contains(channel) && channels.containsKey(channel);
+  }
+
+  /**
+   * Lets go of a server-held subscription so the client's own subscribe replaces it, keeping the
+   * mark and presence; one still in progress stays, and the client's subscribe gets 409.
+   */
+  private void takeOver(ChannelName channel) {
+    Object held = channels.get(channel);
+    if (held instanceof Subscription subscription && channels.remove(channel, held)) {
+      services.registry().unsubscribe(subscription);
+    }
   }
 
   private void reserve(ChannelName channel) {
@@ -184,6 +284,7 @@ public final class ClientSession implements Subscriber {
    */
   public Mono<Void> revokeNoLongerPermitted() {
     return Flux.defer(() -> Flux.fromIterable(channels()))
+        .filter(channel -> !heldByServer(channel))
         .filter(channel -> !services.permissions().permitsSubscribe(credentials(), channel))
         .concatMap(channel -> revoke(channel, NO_LONGER_PERMITTED))
         .then();
@@ -205,6 +306,10 @@ public final class ClientSession implements Subscriber {
     Object held = channels.get(channel);
     if (!(held instanceof Subscription subscription) || !channels.remove(channel, held)) {
       return false;
+    }
+    Set<ChannelName> byServer = subscribedByServer;
+    if (byServer != null) {
+      byServer.remove(channel);
     }
     services.registry().unsubscribe(subscription);
     return true;

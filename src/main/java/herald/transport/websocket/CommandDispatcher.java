@@ -45,6 +45,8 @@ final class CommandDispatcher {
   // chain (one command at a time) reads and writes it.
   private Mono<Void> largeReplyWritten = Mono.empty();
   private boolean connectFrameSeen;
+  // The channels claim of a token given at the handshake, subscribed before any command runs.
+  private final Mono<Void> claimedAtHandshake;
 
   CommandDispatcher(
       ClientSession client,
@@ -65,6 +67,16 @@ final class CommandDispatcher {
     this.clock = clock;
     this.metrics = metrics;
     this.connected = connected;
+    this.claimedAtHandshake =
+        connected ? ClaimedChannels.subscribe(client, client.credentials()).cache() : Mono.empty();
+  }
+
+  /**
+   * Subscribes the channels claimed by the handshake's token; the transport subscribes to it as the
+   * connection starts, and commands wait for it.
+   */
+  Mono<Void> claimedAtHandshake() {
+    return claimedAtHandshake;
   }
 
   /** Whether the connection is authenticated (by its handshake or a {@code connect} frame). */
@@ -74,7 +86,9 @@ final class CommandDispatcher {
 
   /** Runs {@code command} and queues its reply. Never fails. */
   Mono<Void> dispatch(Command command) {
-    return Mono.defer(() -> route(command)).onErrorResume(error -> replyError(command.id(), error));
+    return claimedAtHandshake
+        .then(Mono.defer(() -> route(command)))
+        .onErrorResume(error -> replyError(command.id(), error));
   }
 
   private Mono<Void> route(Command command) {
@@ -127,9 +141,11 @@ final class CommandDispatcher {
         .flatMap(
             credentials ->
                 reply(
-                    ok(
-                        connect,
-                        new Reply.Connected(client.id(), sessions.nodeName(), ttl(credentials)))))
+                        ok(
+                            connect,
+                            new Reply.Connected(
+                                client.id(), sessions.nodeName(), ttl(credentials))))
+                    .then(ClaimedChannels.subscribe(client, credentials)))
         .onErrorResume(HeraldException.class, error -> refuseConnect(connect.id(), error));
   }
 
