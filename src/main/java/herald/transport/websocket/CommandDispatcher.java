@@ -45,8 +45,9 @@ final class CommandDispatcher {
   // chain (one command at a time) reads and writes it.
   private Mono<Void> largeReplyWritten = Mono.empty();
   private boolean connectFrameSeen;
-  // The channels claim of a token given at the handshake, subscribed before any command runs.
-  private final Mono<Void> claimedAtHandshake;
+  // The channels claim of a token given at the handshake, subscribed before any command runs;
+  // null without one, so that other connections' commands take no extra step.
+  private final @Nullable Mono<Void> claimedAtHandshake;
 
   CommandDispatcher(
       ClientSession client,
@@ -68,7 +69,9 @@ final class CommandDispatcher {
     this.metrics = metrics;
     this.connected = connected;
     this.claimedAtHandshake =
-        connected ? ClaimedChannels.subscribe(client, client.credentials()).cache() : Mono.empty();
+        connected && !client.credentials().channels().isEmpty()
+            ? ClaimedChannels.subscribe(client, client.credentials()).cache()
+            : null;
   }
 
   /**
@@ -76,7 +79,7 @@ final class CommandDispatcher {
    * connection starts, and commands wait for it.
    */
   Mono<Void> claimedAtHandshake() {
-    return claimedAtHandshake;
+    return claimedAtHandshake == null ? Mono.empty() : claimedAtHandshake;
   }
 
   /** Whether the connection is authenticated (by its handshake or a {@code connect} frame). */
@@ -86,8 +89,8 @@ final class CommandDispatcher {
 
   /** Runs {@code command} and queues its reply. Never fails. */
   Mono<Void> dispatch(Command command) {
-    return claimedAtHandshake
-        .then(Mono.defer(() -> route(command)))
+    Mono<Void> routed = Mono.defer(() -> route(command));
+    return (claimedAtHandshake == null ? routed : claimedAtHandshake.then(routed))
         .onErrorResume(error -> replyError(command.id(), error));
   }
 
