@@ -151,6 +151,7 @@ public final class ClientSession implements Subscriber {
             takeOver(channel);
           } else {
             services.permissions().checkSubscribe(credentials(), channel);
+            unmark(channel); // left by a server-side subscribe released while in progress
           }
           reserve(channel);
           return subscribeReserved(channel, since, beforeReplay);
@@ -169,10 +170,14 @@ public final class ClientSession implements Subscriber {
 
   private void unreserve(ChannelName channel) {
     if (channels.remove(channel, RESERVED)) {
-      Set<ChannelName> byServer = subscribedByServer;
-      if (byServer != null) {
-        byServer.remove(channel);
-      }
+      unmark(channel);
+    }
+  }
+
+  private void unmark(ChannelName channel) {
+    Set<ChannelName> byServer = subscribedByServer;
+    if (byServer != null) {
+      byServer.remove(channel);
     }
   }
 
@@ -193,7 +198,8 @@ public final class ClientSession implements Subscriber {
    * Subscribes this connection to {@code channel} because the server decided so (backend API,
    * {@code channels} claim): no permission check, but the channels-per-connection limit holds. The
    * client gets a {@code subscribe} push with the channel's position before any publication of it.
-   * A channel already held (or being subscribed) is left as it is.
+   * A channel already held (or being subscribed) is left as it is. Empty when the connection closed
+   * meanwhile.
    */
   public Mono<ServerSubscribe> subscribeByServer(ChannelName channel) {
     return Mono.defer(
@@ -201,7 +207,10 @@ public final class ClientSession implements Subscriber {
           if (!connection.acceptsServerSubscriptions()) {
             throw HeraldException.badRequest("server-side subscriptions are for WebSocket");
           }
-          if (closed || channels.containsKey(channel)) {
+          if (closed) {
+            return Mono.empty();
+          }
+          if (channels.containsKey(channel)) {
             return Mono.just(ServerSubscribe.ALREADY_SUBSCRIBED);
           }
           if (channels.size() >= services.limits().maxChannelsPerConnection()) {
@@ -307,10 +316,7 @@ public final class ClientSession implements Subscriber {
     if (!(held instanceof Subscription subscription) || !channels.remove(channel, held)) {
       return false;
     }
-    Set<ChannelName> byServer = subscribedByServer;
-    if (byServer != null) {
-      byServer.remove(channel);
-    }
+    unmark(channel);
     services.registry().unsubscribe(subscription);
     return true;
   }

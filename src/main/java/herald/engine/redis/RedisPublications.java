@@ -59,7 +59,8 @@ final class RedisPublications {
   /**
    * Publishes a backend publication unless {@code idempotencyKey} was used on {@code channel}
    * within {@code window}: the check, the publish and remembering the key are one script. Emits the
-   * outcome, and for a publication made now the publication too, for local delivery.
+   * outcome, and for a publication made now the publication too, for local delivery. (Its arguments
+   * are {@link #publish}'s for a backend publication, plus the key and the window.)
    */
   Mono<OnceResult> publishOnce(
       ChannelName channel, JsonNode data, String idempotencyKey, Duration window) {
