@@ -145,27 +145,39 @@ public final class ClientSession implements Subscriber {
       ChannelName channel, @Nullable StreamPosition since, Consumer<Recovery> beforeReplay) {
     return Mono.defer(
         () -> {
+          boolean takenOver = false;
           if (heldByServer(channel)) {
             // The client takes over what the server subscribed it to, from its own position (a
             // reconnect's recovery): the backend's decision stands, so no permission check.
-            takeOver(channel);
+            takenOver = takeOver(channel);
           } else {
             services.permissions().checkSubscribe(credentials(), channel);
             unmark(channel); // left by a server-side subscribe released while in progress
           }
           reserve(channel);
-          return subscribeReserved(channel, since, beforeReplay);
+          return subscribeReserved(channel, since, beforeReplay, takenOver);
         });
   }
 
+  /**
+   * Subscribes a reserved channel and joins its presence; {@code inPresence} when a taken-over
+   * subscription left the connection in it (no second join, and a failure leaves it).
+   */
   private Mono<Void> subscribeReserved(
-      ChannelName channel, @Nullable StreamPosition since, Consumer<Recovery> beforeReplay) {
-    return services
-        .registry()
-        .subscribe(channel, since, this, beforeReplay)
-        .flatMap(subscription -> hold(channel, subscription))
-        .doOnError(error -> unreserve(channel))
-        .doOnCancel(() -> unreserve(channel));
+      ChannelName channel,
+      @Nullable StreamPosition since,
+      Consumer<Recovery> beforeReplay,
+      boolean inPresence) {
+    Mono<Void> subscribed =
+        services
+            .registry()
+            .subscribe(channel, since, this, beforeReplay)
+            .flatMap(subscription -> hold(channel, subscription, inPresence))
+            .doOnError(error -> unreserve(channel))
+            .doOnCancel(() -> unreserve(channel));
+    return inPresence
+        ? subscribed.onErrorResume(error -> leave(channel).then(Mono.error(error)))
+        : subscribed;
   }
 
   private void unreserve(ChannelName channel) {
@@ -223,7 +235,8 @@ public final class ClientSession implements Subscriber {
           return subscribeReserved(
                   channel,
                   null,
-                  recovery -> connection.subscribedByServer(channel, recovery.latest()))
+                  recovery -> connection.subscribedByServer(channel, recovery.latest()),
+                  false)
               .thenReturn(ServerSubscribe.SUBSCRIBED);
         });
   }
@@ -249,13 +262,16 @@ public final class ClientSession implements Subscriber {
 
   /**
    * Lets go of a server-held subscription so the client's own subscribe replaces it, keeping the
-   * mark and presence; one still in progress stays, and the client's subscribe gets 409.
+   * mark and presence; one still in progress stays, and the client's subscribe gets 409. Returns
+   * whether it let go.
    */
-  private void takeOver(ChannelName channel) {
+  private boolean takeOver(ChannelName channel) {
     Object held = channels.get(channel);
     if (held instanceof Subscription subscription && channels.remove(channel, held)) {
       services.registry().unsubscribe(subscription);
+      return true;
     }
+    return false;
   }
 
   private void reserve(ChannelName channel) {
@@ -268,17 +284,20 @@ public final class ClientSession implements Subscriber {
     }
   }
 
-  private Mono<Void> hold(ChannelName channel, Subscription subscription) {
+  private Mono<Void> hold(ChannelName channel, Subscription subscription, boolean inPresence) {
+    Mono<Void> gone = inPresence ? leave(channel) : Mono.empty();
     if (!channels.replace(channel, RESERVED, subscription)) {
       // Released while the subscribe was in progress (close, revoke): let it go at once.
       services.registry().unsubscribe(subscription);
-      return Mono.empty();
+      return gone;
     }
     if (closed) {
       release(channel);
-      return Mono.empty();
+      return gone;
     }
-    return services.engine().join(channel, info()).onErrorResume(error -> Mono.empty());
+    return inPresence
+        ? Mono.empty()
+        : services.engine().join(channel, info()).onErrorResume(error -> Mono.empty());
   }
 
   /** Drops the subscription to {@code channel}, if held. */

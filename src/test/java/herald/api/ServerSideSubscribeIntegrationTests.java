@@ -174,6 +174,31 @@ class ServerSideSubscribeIntegrationTests {
   }
 
   @Test
+  void aTakeOverKeepsThePresenceEntryWithoutASecondJoin() {
+    String alice = TestIds.next("alice");
+    String channel = TestIds.next("chat:room");
+    TestWebSocketClient bob = connected(TestTokens.user(TestIds.next("bob")).subscribe("chat:*"));
+    result(bob.request(1, Frames.subscribe(1, channel)));
+    bob.push("join"); // its own
+    TestWebSocketClient ws = connected(TestTokens.user(alice));
+    ok(subscribe(alice, channel));
+    JsonNode position = ws.push("subscribe");
+    assertThat(bob.push("join").get("user").asString()).isEqualTo(alice);
+
+    result(
+        ws.request(
+            2,
+            Frames.subscribe(
+                2, channel, position.get("offset").asLong(), position.get("epoch").asString())));
+
+    assertThat(bob.send(Frames.ping(3)).framesBefore(3)).as("no second join").isEmpty();
+    JsonNode presence = result(bob.request(4, Frames.presence(4, channel)));
+    assertThat(presence.get("clients").size()).isEqualTo(2);
+    ws.close();
+    assertThat(bob.push("leave").get("user").asString()).isEqualTo(alice);
+  }
+
+  @Test
   void theChannelsClaimSubscribesAtTheHandshakeBeforeAnyReply() {
     String alice = TestIds.next("alice");
     String a = TestIds.next("secret:a");
