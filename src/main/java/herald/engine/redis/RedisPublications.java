@@ -67,6 +67,7 @@ final class RedisPublications {
     return Mono.defer(
         () -> {
           ChannelOptions channelOptions = options.optionsFor(channel);
+          // The idempotency key is third; keys publish() adds after its own two go after it.
           String[] keys = {
             RedisKeys.meta(channel),
             RedisKeys.history(channel),

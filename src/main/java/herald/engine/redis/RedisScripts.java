@@ -32,13 +32,15 @@ final class RedisScripts {
       """;
 
   /**
-   * Idempotent publishing (README, Backend API): with a third key (the idempotency key, in the
-   * channel's slot) that holds a first result, the publish script returns that result with a 4th
-   * element 1 and publishes nothing; {@link #REMEMBER_FIRST} stores the result for ARGV[9] ms.
+   * Idempotent publishing (README, Backend API): when ARGV[9] (the window in ms) is given, KEYS[3]
+   * is the idempotency key, in the channel's slot; when it holds a first result, the publish script
+   * returns that result with a 4th element 1 and publishes nothing; else {@link #REMEMBER_FIRST}
+   * stores the result for ARGV[9] ms. Keyed by ARGV[9], not by the number of keys, so that keys may
+   * follow it.
    */
   private static final String REPEAT =
       """
-      if KEYS[3] then
+      if ARGV[9] then
         local first = redis.call('GET', KEYS[3])
         if first then
           local offset, epoch, ts = string.match(first, '^(%d+) (%S+) (%d+)$')
@@ -49,16 +51,16 @@ final class RedisScripts {
 
   private static final String REMEMBER_FIRST =
       """
-      if KEYS[3] then
+      if ARGV[9] then
         redis.call('SET', KEYS[3], offset .. ' ' .. epoch .. ' ' .. ts, 'PX', ARGV[9])
       end
       """;
 
   /**
-   * Publishes one publication. KEYS: meta, history, and optionally the idempotency key (see {@link
-   * #REPEAT}). ARGV: epoch for a new sequence, data JSON, has-from ("1"/"0"), from, history size,
-   * history TTL ms, meta TTL ms, pub/sub channel, idempotency window ms. Returns {offset, epoch,
-   * ts}, and a 4th element 1 for an idempotent repeat.
+   * Publishes one publication. KEYS: meta, history, and with ARGV[9] the idempotency key (see
+   * {@link #REPEAT}). ARGV: epoch for a new sequence, data JSON, has-from ("1"/"0"), from, history
+   * size, history TTL ms, meta TTL ms, pub/sub channel, idempotency window ms. Returns {offset,
+   * epoch, ts}, and a 4th element 1 for an idempotent repeat.
    */
   static final Script PUBLISH =
       new Script(
