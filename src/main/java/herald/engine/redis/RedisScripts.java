@@ -15,22 +15,6 @@ import java.util.HexFormat;
  */
 final class RedisScripts {
 
-  /** Lua that sets {@code now} to Redis's time in milliseconds; scripts elsewhere start with it. */
-  static final String NOW =
-      """
-      local time = redis.call('TIME')
-      local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-      """;
-
-  private static final String EPOCH =
-      """
-      local epoch = redis.call('HGET', KEYS[1], 'epoch')
-      if not epoch then
-        epoch = ARGV[1]
-        redis.call('HSET', KEYS[1], 'epoch', epoch)
-      end
-      """;
-
   /**
    * Idempotent publishing (README, Backend API): when ARGV[9] (the window in ms) is given, KEYS[3]
    * is the idempotency key, in the channel's slot; when it holds a first result, the publish script
@@ -56,11 +40,26 @@ final class RedisScripts {
       end
       """;
 
+  /** Lua that sets {@code now} to Redis's time in milliseconds; scripts elsewhere start with it. */
+  static final String NOW =
+      """
+      local time = redis.call('TIME')
+      local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+      """;
+
+  private static final String EPOCH =
+      """
+      local epoch = redis.call('HGET', KEYS[1], 'epoch')
+      if not epoch then
+        epoch = ARGV[1]
+        redis.call('HSET', KEYS[1], 'epoch', epoch)
+      end
+      """;
+
   /**
-   * Publishes one publication. KEYS: meta, history, and with ARGV[9] the idempotency key (see
-   * {@link #REPEAT}). ARGV: epoch for a new sequence, data JSON, has-from ("1"/"0"), from, history
-   * size, history TTL ms, meta TTL ms, pub/sub channel, idempotency window ms. Returns {offset,
-   * epoch, ts}, and a 4th element 1 for an idempotent repeat.
+   * Publishes one publication. KEYS: meta, history. ARGV: epoch for a new sequence, data JSON,
+   * has-from ("1"/"0"), from, history size, history TTL ms, meta TTL ms, pub/sub channel. Returns
+   * {offset, epoch, ts}.
    */
   static final Script PUBLISH =
       new Script(
