@@ -67,11 +67,13 @@ final class RedisPublications {
     return Mono.defer(
         () -> {
           ChannelOptions channelOptions = options.optionsFor(channel);
-          // The idempotency key is third; keys publish() adds after its own two go after it.
+          // The idempotency key is third (RedisScripts.REPEAT); the pub/sub channel is also given
+          // as the last key, where a Redis Cluster routes and publishes it.
           String[] keys = {
             RedisKeys.meta(channel),
             RedisKeys.history(channel),
-            RedisKeys.idempotency(channel, idempotencyKey)
+            RedisKeys.idempotency(channel, idempotencyKey),
+            RedisKeys.pubsub(channel)
           };
           String[] args = {
             Epochs.next(),
