@@ -348,6 +348,33 @@ test('a subscribe refused with 409 while the backend subscribes the channel sett
   herald.close();
 });
 
+test('backend subscriptions are dropped when the client falls back to SSE', async () => {
+  const server = new FakeHerald();
+  const streams = [];
+  const fetch = async (url) => {
+    streams.push(String(url));
+    const body = new ReadableStream({ start() {} });
+    return new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
+  };
+  const herald = client(server, { token: 't', fetch });
+  const unsubscribed = [];
+  await until(() => herald.state === 'connected', 'connected');
+  server.socket.subscribed = new Set(['room:1']);
+  server._send(server.socket, { type: 'subscribe', channel: 'room:1', epoch: 'e1', offset: 0 });
+  await until(() => herald.subscription('room:1') !== null, 'the backend subscription');
+  herald.subscribe('room:1', { onUnsubscribe: (info) => unsubscribed.push(info) }); // taken over
+  herald.subscribe('chat:own');
+  server.refuseUpgrade = true;
+  server.drop(1006);
+  await until(() => herald.transport === 'sse' && herald.state === 'connected', 'on SSE');
+  assert.equal(herald.subscription('room:1'), null);
+  assert.deepEqual(unsubscribed, [{ channel: 'room:1', reason: 'backend subscriptions need WebSocket' }]);
+  await until(() => streams.length > 0, 'the stream');
+  assert.ok(streams.every((u) => !u.includes('room')), `streams ${streams}`);
+  assert.ok(streams.at(-1).includes('chat%3Aown'));
+  herald.close();
+});
+
 test('when the upgrade is refused the client falls back to SSE down and POST up', async () => {
   const server = new FakeHerald();
   server.refuseUpgrade = true;

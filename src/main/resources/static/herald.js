@@ -370,7 +370,7 @@ class SseTransport {
 
   async _stream() {
     const herald = this._herald;
-    const subs = [...herald._subs.values()].filter((s) => !s.serverSide);
+    const subs = [...herald._subs.values()].filter((s) => !s._byServer); // backend ones are WebSocket's
     this._channels = new Set(subs.map((s) => s.channel));
     if (subs.length === 0) {
       // Nothing to stream: commands still go up as POSTs.
