@@ -97,6 +97,13 @@ final class FrameTrees {
       node.put("epoch", reset.position().epoch());
       return node;
     }
+    if (push instanceof Push.Subscribe subscribe) {
+      node.put("type", "subscribe");
+      node.put("channel", subscribe.channel().value());
+      node.put("epoch", subscribe.position().epoch());
+      node.put("offset", subscribe.position().offset());
+      return node;
+    }
     if (push instanceof Push.Unsubscribe unsubscribe) {
       node.put("type", "unsubscribe");
       node.put("channel", unsubscribe.channel().value());

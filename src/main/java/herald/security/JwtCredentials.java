@@ -1,5 +1,6 @@
 package herald.security;
 
+import herald.channel.ChannelName;
 import herald.protocol.HeraldException;
 import java.security.Principal;
 import java.util.List;
@@ -18,7 +19,8 @@ public final class JwtCredentials {
         patterns(jwt, "subscribe"),
         patterns(jwt, "publish"),
         jwt.getExpiresAt(),
-        false);
+        false,
+        channels(jwt));
   }
 
   /**
@@ -35,6 +37,15 @@ public final class JwtCredentials {
       return compact.credentials();
     }
     throw HeraldException.unauthorized("unsupported authentication");
+  }
+
+  /** The {@code channels} claim; {@link ChannelClaimsValidator} refused tokens with bad names. */
+  private static List<ChannelName> channels(Jwt jwt) {
+    List<String> values =
+        jwt.hasClaim(ChannelClaimsValidator.CHANNELS)
+            ? jwt.getClaimAsStringList(ChannelClaimsValidator.CHANNELS)
+            : List.of();
+    return values == null ? List.of() : values.stream().distinct().map(ChannelName::of).toList();
   }
 
   private static List<ChannelPattern> patterns(Jwt jwt, String claim) {

@@ -138,6 +138,9 @@ class JsonFrameCodecTests {
         .isEqualTo("{\"type\":\"join\",\"channel\":\"chat:1\",\"user\":\"bob\",\"client\":\"c2\"}");
     assertThat(encode(new Push.Reset(ChannelName.of("chat:1"), new StreamPosition(4, "k3J9"))))
         .isEqualTo("{\"type\":\"reset\",\"channel\":\"chat:1\",\"offset\":4,\"epoch\":\"k3J9\"}");
+    assertThat(encode(new Push.Subscribe(ChannelName.of("user:7"), new StreamPosition(4, "k3J9"))))
+        .isEqualTo(
+            "{\"type\":\"subscribe\",\"channel\":\"user:7\",\"epoch\":\"k3J9\",\"offset\":4}");
     assertThat(encode(new Push.Unsubscribe(ChannelName.of("chat:1"), "server")))
         .isEqualTo("{\"type\":\"unsubscribe\",\"channel\":\"chat:1\",\"reason\":\"server\"}");
     assertThat(encode(new Push.Disconnect(CloseCode.RESTART, "drain")))

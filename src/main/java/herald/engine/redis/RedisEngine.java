@@ -12,6 +12,8 @@ import herald.engine.HistoryPage;
 import herald.engine.HistoryQuery;
 import herald.engine.PresencePage;
 import herald.engine.PresenceQuery;
+import herald.engine.PublishOutcome;
+import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,6 +94,20 @@ final class RedisEngine implements Engine, AutoCloseable {
   @Override
   public Mono<Publication> publish(ChannelName channel, JsonNode data, @Nullable String from) {
     return publications.publish(channel, data, from).flatMap(subscriptions::deliveredHere);
+  }
+
+  @Override
+  public Mono<PublishOutcome> publishOnce(
+      ChannelName channel, JsonNode data, String idempotencyKey, Duration window) {
+    return publications
+        .publishOnce(channel, data, idempotencyKey, window)
+        .flatMap(
+            once ->
+                once.repeat()
+                    ? Mono.just(new PublishOutcome(once.publication().position(), true))
+                    : subscriptions
+                        .deliveredHere(once.publication())
+                        .map(published -> new PublishOutcome(published.position(), false)));
   }
 
   /**

@@ -45,6 +45,9 @@ final class CommandDispatcher {
   // chain (one command at a time) reads and writes it.
   private Mono<Void> largeReplyWritten = Mono.empty();
   private boolean connectFrameSeen;
+  // The channels claim of a token given at the handshake, subscribed before any command runs;
+  // null without one, so that other connections' commands take no extra step.
+  private final @Nullable Mono<Void> claimedAtHandshake;
 
   CommandDispatcher(
       ClientSession client,
@@ -65,6 +68,18 @@ final class CommandDispatcher {
     this.clock = clock;
     this.metrics = metrics;
     this.connected = connected;
+    this.claimedAtHandshake =
+        connected && !client.credentials().channels().isEmpty()
+            ? ClaimedChannels.subscribe(client, client.credentials()).cache()
+            : null;
+  }
+
+  /**
+   * Subscribes the channels claimed by the handshake's token; the transport subscribes to it as the
+   * connection starts, and commands wait for it.
+   */
+  Mono<Void> claimedAtHandshake() {
+    return claimedAtHandshake == null ? Mono.empty() : claimedAtHandshake;
   }
 
   /** Whether the connection is authenticated (by its handshake or a {@code connect} frame). */
@@ -74,7 +89,9 @@ final class CommandDispatcher {
 
   /** Runs {@code command} and queues its reply. Never fails. */
   Mono<Void> dispatch(Command command) {
-    return Mono.defer(() -> route(command)).onErrorResume(error -> replyError(command.id(), error));
+    Mono<Void> routed = Mono.defer(() -> route(command));
+    return (claimedAtHandshake == null ? routed : claimedAtHandshake.then(routed))
+        .onErrorResume(error -> replyError(command.id(), error));
   }
 
   private Mono<Void> route(Command command) {
@@ -127,9 +144,11 @@ final class CommandDispatcher {
         .flatMap(
             credentials ->
                 reply(
-                    ok(
-                        connect,
-                        new Reply.Connected(client.id(), sessions.nodeName(), ttl(credentials)))))
+                        ok(
+                            connect,
+                            new Reply.Connected(
+                                client.id(), sessions.nodeName(), ttl(credentials))))
+                    .then(ClaimedChannels.subscribe(client, credentials)))
         .onErrorResume(HeraldException.class, error -> refuseConnect(connect.id(), error));
   }
 

@@ -213,7 +213,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
                             : closeHandshake(client, closing, connection.closeStatus())));
 
     Mono<Void> served =
-        Mono.when(inbound, outbound)
+        Mono.when(inbound, outbound, dispatcher.claimedAtHandshake())
             .doOnSubscribe(subscription -> heartbeat.add(connection))
             // Transport errors (reset by peer, closed mid-write) end one connection and nothing
             // else.
