@@ -11,6 +11,8 @@ import herald.protocol.CloseCode;
 import herald.protocol.Command;
 import herald.protocol.FrameCodec;
 import herald.protocol.HeraldException;
+import herald.proxy.BackendProxy;
+import herald.proxy.ClientPublications;
 import herald.ratelimit.RateLimits;
 import herald.security.Credentials;
 import herald.security.JwtCredentials;
@@ -76,6 +78,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   private final RateLimits rateLimits;
   private final HeraldMetrics metrics;
   private final TransportMetrics transport;
+  private final ClientPublications publications;
+  private final BackendProxy backend;
 
   HeraldWebSocketHandler(
       List<FrameCodec> codecs,
@@ -88,7 +92,9 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
       Scheduler timers,
       Heartbeat<WebSocketConnection> heartbeat,
       RateLimits rateLimits,
-      HeraldMetrics metrics) {
+      HeraldMetrics metrics,
+      ClientPublications publications,
+      BackendProxy backend) {
     this.codecs =
         codecs.stream().collect(Collectors.toMap(FrameCodec::subprotocol, Function.identity()));
     this.defaultCodec = codecs.get(0);
@@ -103,6 +109,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     this.rateLimits = rateLimits;
     this.metrics = metrics;
     this.transport = metrics.websocket();
+    this.publications = publications;
+    this.backend = backend;
   }
 
   @Override
@@ -173,7 +181,17 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     ClientSession client = sessions.open("websocket", credentials, connection);
     CommandDispatcher dispatcher =
         new CommandDispatcher(
-            client, connection, sessions, tokens, json, limits, clock, metrics, connected);
+            client,
+            connection,
+            sessions,
+            tokens,
+            json,
+            limits,
+            clock,
+            metrics,
+            connected,
+            publications,
+            backend);
     InboundLimiter limiter =
         new InboundLimiter(
             rateLimits.enabled() ? rateLimits.inboundFrames() : null,
@@ -206,7 +224,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
                             : closeHandshake(client, closing, connection.closeStatus())));
 
     Mono<Void> served =
-        Mono.when(inbound, outbound)
+        Mono.when(inbound, outbound, dispatcher.backendCalls(connection.ended()))
             .doOnSubscribe(subscription -> heartbeat.add(connection))
             // Transport errors (reset by peer, closed mid-write) end one connection and nothing
             // else.
