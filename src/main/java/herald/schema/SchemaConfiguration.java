@@ -2,6 +2,7 @@ package herald.schema;
 
 import herald.config.NamespaceProperties;
 import herald.config.PerNamespace;
+import java.util.stream.Stream;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import tools.jackson.databind.json.JsonMapper;
@@ -12,6 +13,14 @@ class SchemaConfiguration {
 
   @Bean
   PublicationSchemas publicationSchemas(NamespaceProperties namespaces, JsonMapper json) {
+    boolean anySchema =
+        Stream.concat(
+                namespaces.namespaces().values().stream(), Stream.of(namespaces.channelDefaults()))
+            .anyMatch(namespace -> namespace.schema() != null);
+    if (!anySchema) {
+      // Nothing to compile: the validator (and its meta-schemas) is not even loaded.
+      return PublicationSchemas.none();
+    }
     SchemaLoader loader = new SchemaLoader(json);
     return new PublicationSchemas(PerNamespace.build(namespaces, loader::load));
   }

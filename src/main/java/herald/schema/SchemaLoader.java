@@ -44,6 +44,18 @@ final class SchemaLoader {
 
   SchemaLoader(JsonMapper json) {
     this.json = json;
+    loadMessages();
+  }
+
+  /**
+   * Loads the validator's error message bundle now: it is read from its jar the first time an error
+   * message is built, which would otherwise be file I/O on the event loop, at the first publication
+   * that does not match.
+   */
+  private void loadMessages() {
+    for (Error error : metaSchema.validate(json.readTree("{\"type\":12}"))) {
+      error.getMessage();
+    }
   }
 
   /**

@@ -1,6 +1,9 @@
 package herald.transport.websocket;
 
+import herald.protocol.Reply;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -16,7 +19,7 @@ import reactor.core.publisher.Sinks;
  */
 final class BackendCallLane {
 
-  private final Sinks.Many<Mono<Void>> calls = Sinks.many().unicast().onBackpressureBuffer();
+  private final Sinks.Many<Mono<Reply>> calls = Sinks.many().unicast().onBackpressureBuffer();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final int max;
 
@@ -25,20 +28,35 @@ final class BackendCallLane {
   }
 
   /**
-   * Starts {@code call} unless {@code max} calls are in flight. Called from the command chain only,
+   * Starts {@code call} unless {@code max} calls are in flight, and hands its reply to {@code
+   * reply}. The call's place is given back before its reply is handed on, so a client that sends
+   * its next call as soon as it reads the reply is not refused. Called from the command chain only,
    * so one thread at a time; calls end on any thread.
    *
+   * @param call emits the reply, error replies included; it must not fail
    * @return whether it was started
    */
-  boolean start(Mono<Void> call) {
+  boolean start(Mono<Reply> call, Consumer<Reply> reply) {
     if (inFlight.incrementAndGet() > max) {
       inFlight.decrementAndGet();
       return false;
     }
-    Sinks.EmitResult result =
-        calls.tryEmitNext(call.doFinally(signal -> inFlight.decrementAndGet()));
-    if (result.isFailure()) {
-      inFlight.decrementAndGet();
+    AtomicBoolean released = new AtomicBoolean();
+    Runnable release =
+        () -> {
+          if (released.compareAndSet(false, true)) {
+            inFlight.decrementAndGet();
+          }
+        };
+    Mono<Reply> started =
+        call.doOnNext(
+                answer -> {
+                  release.run();
+                  reply.accept(answer);
+                })
+            .doFinally(signal -> release.run());
+    if (calls.tryEmitNext(started).isFailure()) {
+      release.run();
       return false;
     }
     return true;

@@ -216,9 +216,8 @@ final class CommandDispatcher {
    * connection's limit of such calls it is refused with 429 at once.
    */
   private Mono<Void> besideCommands(Command command, Mono<Reply> call) {
-    Mono<Void> replied =
-        call.flatMap(this::reply).onErrorResume(error -> replyError(command.id(), error));
-    if (!backendCalls.start(replied)) {
+    Mono<Reply> answered = call.onErrorResume(error -> Mono.just(errorReply(command.id(), error)));
+    if (!backendCalls.start(answered, connection::reply)) {
       throw new HeraldException(
           ErrorCode.RATE_LIMITED,
           "too many calls waiting for the backend on this connection (at most "
@@ -293,15 +292,19 @@ final class CommandDispatcher {
   }
 
   private Mono<Void> replyError(long id, Throwable error) {
+    return Mono.fromRunnable(() -> connection.reply(errorReply(id, error)));
+  }
+
+  private Reply errorReply(long id, Throwable error) {
     if (error instanceof HeraldException herald) {
-      return reply(Reply.error(id, herald));
+      return Reply.error(id, herald);
     }
     if (error instanceof IllegalArgumentException) {
-      return reply(Reply.error(id, ErrorCode.BAD_REQUEST, "bad request"));
+      return Reply.error(id, ErrorCode.BAD_REQUEST, "bad request");
     }
     ConnectionLog.about(log.atError(), client)
         .setCause(error)
         .log("client={} user={} command failed");
-    return reply(Reply.error(id, ErrorCode.INTERNAL, "internal error"));
+    return Reply.error(id, ErrorCode.INTERNAL, "internal error");
   }
 }
