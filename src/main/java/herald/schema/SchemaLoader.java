@@ -131,9 +131,20 @@ final class SchemaLoader {
     } catch (RuntimeException e) {
       throw new InvalidSettingException(
           setting,
-          "names a schema that cannot be compiled: " + e.getMessage(),
-          "fix the schema in " + resource.getDescription());
+          "names a schema that cannot be compiled (" + deepestMessage(e) + ")",
+          "fix the schema in "
+              + resource.getDescription()
+              + "; a $ref is read from a file or the class path, never fetched over the network");
     }
+  }
+
+  private static String deepestMessage(Throwable error) {
+    Throwable deepest = error;
+    while (deepest.getCause() != null && deepest.getCause() != deepest) {
+      deepest = deepest.getCause();
+    }
+    String message = deepest.getMessage();
+    return message == null ? deepest.getClass().getSimpleName() : message;
   }
 
   private static String uri(Resource resource) {
