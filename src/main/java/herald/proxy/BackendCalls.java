@@ -18,6 +18,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -80,6 +81,11 @@ final class BackendCalls {
         .timeout(timeout, timers)
         .transformDeferred(CircuitBreakerOperator.of(target.breaker()))
         .onErrorMap(error -> failure(target, error));
+  }
+
+  /** How many bytes {@code data} takes as JSON. */
+  int size(JsonNode data) {
+    return json.writeValueAsBytes(data).length;
   }
 
   private Mono<BackendAnswer> answer(ClientResponse response) {

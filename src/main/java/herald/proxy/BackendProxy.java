@@ -30,16 +30,23 @@ public final class BackendProxy {
   private final @Nullable ProxyTarget rpc;
   private final BackendCalls calls;
   private final int maxInFlightPerConnection;
+  private final long maxDataSize;
 
+  /**
+   * @param maxDataSize {@code herald.limits.max-message-size}: the most a publish proxy's rewritten
+   *     data may hold, as JSON
+   */
   BackendProxy(
       PerNamespace<ProxyTarget> publishProxies,
       @Nullable ProxyTarget rpc,
       BackendCalls calls,
-      int maxInFlightPerConnection) {
+      int maxInFlightPerConnection,
+      long maxDataSize) {
     this.publishProxies = publishProxies;
     this.rpc = rpc;
     this.calls = calls;
     this.maxInFlightPerConnection = maxInFlightPerConnection;
+    this.maxDataSize = maxDataSize;
   }
 
   /**
@@ -54,7 +61,7 @@ public final class BackendProxy {
             Duration.ofSeconds(3),
             1,
             Schedulers.parallel());
-    return new BackendProxy(PerNamespace.none(), null, unused, 1);
+    return new BackendProxy(PerNamespace.none(), null, unused, 1, Long.MAX_VALUE);
   }
 
   /** Whether {@code herald.proxy.rpc} is set: {@link #rpc} calls a backend rather than failing. */
@@ -89,7 +96,22 @@ public final class BackendProxy {
     return calls
         .post(target, body, caller)
         .map(BackendAnswer::result)
-        .map(result -> result.has("data") ? result.get("data") : data);
+        .map(result -> result.has("data") ? rewritten(result.get("data")) : data);
+  }
+
+  /**
+   * The data a publish proxy answered instead, held to the size limit of published data like any
+   * other: a backend cannot make Herald deliver what no publisher could.
+   */
+  private JsonNode rewritten(JsonNode data) {
+    if (calls.size(data) > maxDataSize) {
+      throw new HeraldException(
+          ErrorCode.BAD_GATEWAY,
+          "backend answered data larger than "
+              + maxDataSize
+              + " bytes (herald.limits.max-message-size)");
+    }
+    return data;
   }
 
   /**

@@ -1,5 +1,6 @@
 package herald.proxy;
 
+import herald.config.LimitProperties;
 import herald.config.NamespaceProperties;
 import herald.config.PerNamespace;
 import herald.schema.PublicationSchemas;
@@ -68,6 +69,7 @@ class ProxyConfiguration {
       NamespaceProperties namespaces,
       ConnectionProvider backendConnections,
       ProxyBreakers breakers,
+      LimitProperties limits,
       JsonMapper json) {
     HttpClient client =
         HttpClient.create(backendConnections)
@@ -89,7 +91,12 @@ class ProxyConfiguration {
             (prefix, namespace) ->
                 target(breakers, prefix + ".publish-proxy", namespace.publishProxy()));
     ProxyTarget rpc = target(breakers, "herald.proxy.rpc", properties.rpc());
-    return new BackendProxy(publishProxies, rpc, calls, properties.maxInFlightPerConnection());
+    return new BackendProxy(
+        publishProxies,
+        rpc,
+        calls,
+        properties.maxInFlightPerConnection(),
+        limits.maxMessageSize().toBytes());
   }
 
   @Bean

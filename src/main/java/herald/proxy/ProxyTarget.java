@@ -10,7 +10,7 @@ import java.util.Locale;
  * One backend endpoint and its circuit breaker: the {@code rpc} endpoint or one namespace's publish
  * proxy.
  *
- * @param name what the breaker is called in metrics ({@code rpc}, {@code publish-proxy:chat})
+ * @param name what the breaker is called in metrics ({@code rpc}, {@code chat.publish-proxy})
  */
 record ProxyTarget(String name, URI uri, CircuitBreaker breaker) {
 
