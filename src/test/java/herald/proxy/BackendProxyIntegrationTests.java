@@ -3,6 +3,7 @@ package herald.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import herald.support.Frames;
+import herald.support.Prometheus;
 import herald.support.TestIds;
 import herald.support.TestTokens;
 import herald.support.TestWebSocketClient;
@@ -179,6 +180,11 @@ class BackendProxyIntegrationTests {
       assertThat(backend.brokenCalls()).isEqualTo(calls);
       assertNothingPublished(ws, "broken:" + run);
     }
+    assertThat(
+            Prometheus.scrape(http)
+                .value(
+                    "herald_proxy_circuit_breaker_state{name=\"broken.publish-proxy\",state=\"open\"}"))
+        .isEqualTo(1.0);
   }
 
   // ------------------------------------------------------------------ rpc
