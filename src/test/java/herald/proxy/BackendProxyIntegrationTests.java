@@ -212,6 +212,16 @@ class BackendProxyIntegrationTests {
   }
 
   @Test
+  void rpcWorksOnMessagePackToo() {
+    try (TestWebSocketClient ws =
+        TestWebSocketClient.to(port).bearer(token).codec("herald.msgpack").open()) {
+      JsonNode reply = ws.request(1, rpc(1, "echo", Map.of("n", 7)));
+      assertThat(reply.path("result").path("echo").path("n").asInt()).isEqualTo(7);
+      assertError(ws.request(2, rpc(2, "refuse", 0)), 422, "amount must be positive");
+    }
+  }
+
+  @Test
   void rpcAnswersWithTheBackendsErrorAndItsCode() {
     try (TestWebSocketClient ws = open()) {
       assertError(ws.request(1, rpc(1, "refuse", 0)), 422, "amount must be positive");
