@@ -64,6 +64,9 @@ final class CommandDispatcher {
       boolean connected,
       ClientPublications publications,
       BackendProxy backend) {
+    this.publications = publications;
+    this.backend = backend;
+    this.backendCalls = new BackendCallLane(backend.maxInFlightPerConnection());
     this.client = client;
     this.connection = connection;
     this.sessions = sessions;
@@ -73,9 +76,6 @@ final class CommandDispatcher {
     this.clock = clock;
     this.metrics = metrics;
     this.connected = connected;
-    this.publications = publications;
-    this.backend = backend;
-    this.backendCalls = new BackendCallLane(backend.maxInFlightPerConnection());
   }
 
   /** Whether the connection is authenticated (by its handshake or a {@code connect} frame). */

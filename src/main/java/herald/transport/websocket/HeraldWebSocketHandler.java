@@ -215,7 +215,11 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     // connection is closed. A slow consumer is closed by dropSlowConsumer instead, which
     // must not be cut short by this side ending first.
     Mono<Void> outbound =
-        Mono.when(connection.written(), deadlines(client, connection, dispatcher))
+        Mono.when(
+                connection.written(),
+                deadlines(client, connection, dispatcher),
+                // calls waiting for a backend run beside the commands until the connection ends
+                dispatcher.backendCalls(connection.ended()))
             .then(
                 Mono.defer(
                     () ->
@@ -224,7 +228,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
                             : closeHandshake(client, closing, connection.closeStatus())));
 
     Mono<Void> served =
-        Mono.when(inbound, outbound, dispatcher.backendCalls(connection.ended()))
+        Mono.when(inbound, outbound)
             .doOnSubscribe(subscription -> heartbeat.add(connection))
             // Transport errors (reset by peer, closed mid-write) end one connection and nothing
             // else.
