@@ -5,6 +5,7 @@ import herald.protocol.HeraldException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,9 +47,19 @@ final class BackendCalls {
   private final Duration timeout;
   private final int maxAnswerSize;
   private final Scheduler timers;
+  private final Map<String, String> headers;
 
+  /**
+   * @param headers sent with every call ({@code herald.proxy.headers})
+   */
   BackendCalls(
-      WebClient http, JsonMapper json, Duration timeout, int maxAnswerSize, Scheduler timers) {
+      WebClient http,
+      JsonMapper json,
+      Duration timeout,
+      int maxAnswerSize,
+      Scheduler timers,
+      Map<String, String> headers) {
+    this.headers = headers;
     this.http = http;
     this.json = json;
     this.timeout = timeout;
@@ -68,12 +79,13 @@ final class BackendCalls {
         .contentType(MediaType.APPLICATION_JSON)
         .accept(MediaType.APPLICATION_JSON)
         .headers(
-            headers -> {
+            request -> {
+              headers.forEach(request::set);
               if (!caller.user().isEmpty()) {
-                headers.set(USER_HEADER, caller.user());
+                request.set(USER_HEADER, caller.user());
               }
               if (caller.client() != null) {
-                headers.set(CLIENT_HEADER, caller.client());
+                request.set(CLIENT_HEADER, caller.client());
               }
             })
         .bodyValue(payload)

@@ -5,6 +5,7 @@ import herald.config.PerNamespace;
 import herald.protocol.ErrorCode;
 import herald.protocol.HeraldException;
 import java.time.Duration;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Mono;
@@ -60,7 +61,8 @@ public final class BackendProxy {
             JsonMapper.shared(),
             Duration.ofSeconds(3),
             1,
-            Schedulers.parallel());
+            Schedulers.parallel(),
+            Map.of());
     return new BackendProxy(PerNamespace.none(), null, unused, 1, Long.MAX_VALUE);
   }
 

@@ -3,6 +3,8 @@ package herald.proxy;
 import herald.config.InvalidSettingException;
 import jakarta.validation.constraints.Positive;
 import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Pattern;
 import org.hibernate.validator.constraints.time.DurationMin;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -25,6 +27,9 @@ import org.springframework.validation.annotation.Validated;
  * @param maxAnswerSize largest answer body read from a backend; a larger one is a 502
  * @param breakerOpenDuration how long a backend's circuit breaker, once open after repeated
  *     failures, refuses calls (503) before it lets a few through to probe
+ * @param headers headers sent with every call, so that a backend can tell Herald's calls from
+ *     anyone else's ({@code herald.proxy.headers.authorization=Bearer <secret>}); values are never
+ *     logged
  */
 @Validated
 @ConfigurationProperties("herald.proxy")
@@ -36,9 +41,24 @@ public record BackendProxyProperties(
     @DefaultValue("1000") @Positive int maxPendingAcquires,
     @DefaultValue("256KB") DataSize maxAnswerSize,
     @DefaultValue("5s") @DurationMin(millis = 1, message = "must be positive")
-        Duration breakerOpenDuration) {
+        Duration breakerOpenDuration,
+    @DefaultValue Map<String, String> headers) {
+
+  /** RFC 9110's token characters: what a header name may hold. */
+  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
   public BackendProxyProperties {
+    headers = Map.copyOf(headers);
+    headers.forEach(
+        (name, value) -> {
+          if (!HEADER_NAME.matcher(name).matches()
+              || value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+            throw new InvalidSettingException(
+                "herald.proxy.headers." + name,
+                "is not a valid HTTP header",
+                "give a header name of letters, digits and dashes, and a value on one line");
+          }
+        });
     if (maxAnswerSize.toBytes() <= 0 || maxAnswerSize.toBytes() > Integer.MAX_VALUE / 2) {
       throw new InvalidSettingException(
           "herald.proxy.max-answer-size", "is out of range", "give a size such as 256KB or 1MB");

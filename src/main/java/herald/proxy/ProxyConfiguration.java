@@ -84,7 +84,8 @@ class ProxyConfiguration {
             json,
             properties.timeout(),
             (int) properties.maxAnswerSize().toBytes(),
-            Schedulers.parallel());
+            Schedulers.parallel(),
+            properties.headers());
     PerNamespace<ProxyTarget> publishProxies =
         PerNamespace.build(
             namespaces,

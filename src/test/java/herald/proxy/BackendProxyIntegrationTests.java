@@ -36,6 +36,7 @@ import tools.jackson.databind.json.JsonMapper;
       "herald.api.key=" + TestTokens.API_KEY,
       "herald.proxy.timeout=1s",
       "herald.proxy.max-answer-size=1KB",
+      "herald.proxy.headers.authorization=Bearer backend-secret",
       "herald.namespaces.plain.client-publish=true",
       "herald.namespaces.proxied.client-publish=true",
       "herald.namespaces.slow.client-publish=true",
@@ -101,6 +102,7 @@ class BackendProxyIntegrationTests {
       assertThat(ws.push("message").path("data").path("text").asString()).isEqualTo("hi");
       BackendStub.Received call = backend.receivedWith("channel", channel).get(0);
       assertThat(call.path()).isEqualTo("publish");
+      assertThat(call.authorization()).isEqualTo("Bearer backend-secret");
       assertThat(call.body().path("data").path("text").asString()).isEqualTo("hi");
       assertThat(call.body().path("user").asString()).isEqualTo("alice");
       assertThat(call.body().path("client").asString()).isEqualTo(client);
@@ -203,6 +205,7 @@ class BackendProxyIntegrationTests {
               .findFirst()
               .orElseThrow();
       assertThat(call.path()).isEqualTo("rpc");
+      assertThat(call.authorization()).isEqualTo("Bearer backend-secret");
       assertThat(call.body().path("method").asString()).isEqualTo("echo");
       assertThat(call.body().path("user").asString()).isEqualTo("alice");
       assertThat(call.body().path("client").asString()).isEqualTo(client);

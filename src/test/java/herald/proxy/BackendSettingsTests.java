@@ -40,7 +40,8 @@ class BackendSettingsTests {
         "herald.proxy.rpc=http:///rpc | herald.proxy.rpc",
         "herald.proxy.timeout=0s | herald.proxy.timeout",
         "herald.proxy.max-in-flight-per-connection=0 | herald.proxy",
-        "herald.proxy.max-answer-size=0B | herald.proxy.max-answer-size"
+        "herald.proxy.max-answer-size=0B | herald.proxy.max-answer-size",
+        "herald.proxy.headers[bad name]=x | herald.proxy.headers.bad name"
       })
   void aBadSettingStopsStartUpNamingIt(String setting, String named) {
     assertThatThrownBy(() -> start(setting)).hasStackTraceContaining(named);

@@ -44,7 +44,12 @@ final class BackendStub implements AutoCloseable {
   static final Duration SLOW = Duration.ofSeconds(5);
 
   /** One request as the stub received it. */
-  record Received(String path, @Nullable String user, @Nullable String client, JsonNode body) {}
+  record Received(
+      String path,
+      @Nullable String user,
+      @Nullable String client,
+      @Nullable String authorization,
+      JsonNode body) {}
 
   private final JsonMapper json = JsonMapper.shared();
   private final List<Received> received = new CopyOnWriteArrayList<>();
@@ -102,6 +107,7 @@ final class BackendStub implements AutoCloseable {
                       path,
                       request.requestHeaders().get(BackendCalls.USER_HEADER),
                       request.requestHeaders().get(BackendCalls.CLIENT_HEADER),
+                      request.requestHeaders().get("Authorization"),
                       body));
               return answer(path, body, response);
             });
