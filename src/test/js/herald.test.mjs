@@ -115,6 +115,9 @@ class FakeHerald {
     } else if (frame.op === 'publish') {
       const pub = this.publish(frame.channel, frame.data);
       reply({ offset: pub.offset });
+    } else if (frame.op === 'rpc') {
+      if (frame.method === 'refuse') this._send(socket, { id: frame.id, error: { code: 422, message: 'no' } });
+      else reply({ method: frame.method, echo: frame.data ?? null });
     } else if (frame.op === 'refresh') {
       socket.token = frame.token;
       reply({ ttl: 3600 });
@@ -275,6 +278,21 @@ test('publish waits for the connection and answers with the offset', async () =>
   herald.close();
 });
 
+test('rpc sends the method and data and answers with the backend result or its error', async () => {
+  const server = new FakeHerald();
+  const herald = client(server, { token: 't' });
+  assert.deepEqual(await herald.rpc('sum', [1, 2]), { method: 'sum', echo: [1, 2] });
+  assert.deepEqual(await herald.rpc('ping'), { method: 'ping', echo: null });
+  await assert.rejects(herald.rpc('refuse', {}), (e) => e.code === 422 && e.message === 'no');
+  const sent = server.frames.filter((f) => f.op === 'rpc');
+  assert.deepEqual(sent.map(({ id, ...f }) => f), [
+    { op: 'rpc', method: 'sum', data: [1, 2] },
+    { op: 'rpc', method: 'ping' },
+    { op: 'rpc', method: 'refuse', data: {} },
+  ]);
+  herald.close();
+});
+
 test('a server-side subscription (subscribe push) delivers to on("publication")', async () => {
   const server = new FakeHerald();
   const herald = client(server, { token: 't' });
@@ -385,7 +403,8 @@ test('when the upgrade is refused the client falls back to SSE down and POST up'
     requests.push({ url: String(url), init });
     if (String(url).includes('/sse/commands')) {
       const frame = JSON.parse(init.body);
-      return new Response(JSON.stringify({ id: frame.id, result: { offset: 7 } }), { status: 200 });
+      const result = frame.op === 'rpc' ? { echo: frame.data } : { offset: 7 };
+      return new Response(JSON.stringify({ id: frame.id, result }), { status: 200 });
     }
     const body = new ReadableStream({
       start(controller) {
@@ -406,6 +425,7 @@ test('when the upgrade is refused the client falls back to SSE down and POST up'
   streamController.enqueue(encoder.encode(`event: message\nid: x\ndata: ${JSON.stringify(pub)}\n\n`));
   await until(() => seen.length === 1, 'a message over SSE');
   assert.deepEqual(await herald.publish('chat:e', { text: 'up' }), { offset: 7 });
+  assert.deepEqual(await herald.rpc('sum', [1, 2]), { echo: [1, 2] });
 
   const stream = requests.find((r) => r.url.includes('/sse?'));
   assert.equal(stream.url, 'http://herald.test/sse?channel=chat%3Ae');

@@ -562,6 +562,15 @@ export class Herald {
     return this._request('presence', { channel });
   }
 
+  /**
+   * Calls `method` on the backend (the server's `herald.proxy.rpc`) with `data`: resolves with the
+   * backend's `result`, rejects with a HeraldError carrying the backend's own code and message, or
+   * 404 when the server has no rpc backend (README "Backend integration").
+   */
+  rpc(method, data) {
+    return this._request('rpc', data === undefined ? { method } : { method, data });
+  }
+
   history(channel, { limit, since } = {}) {
     const fields = { channel };
     if (limit !== undefined) fields.limit = limit;

@@ -31,7 +31,7 @@ final class FrameTrees {
     Reply.Error error = reply.error();
     if (error != null) {
       ObjectNode body = node.putObject("error");
-      body.put("code", error.code().code());
+      body.put("code", error.code());
       body.put("message", error.message());
     } else if (reply.result() != null) {
       node.set("result", result(reply.result()));
@@ -40,6 +40,9 @@ final class FrameTrees {
   }
 
   private static ObjectNode result(Reply.Result result) {
+    if (result instanceof Reply.RpcResult rpc) {
+      return rpc.value();
+    }
     ObjectNode node = NODES.objectNode();
     if (result instanceof Reply.Connected connected) {
       node.put("client", connected.client());

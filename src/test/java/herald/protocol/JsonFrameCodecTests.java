@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.NullNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /** Golden tests: the exact frames of README "The protocol", both ways. */
 class JsonFrameCodecTests {
@@ -102,6 +104,27 @@ class JsonFrameCodecTests {
     String deep = "[".repeat(10_000) + "]".repeat(10_000);
     String frame = "{\"id\":1,\"op\":\"publish\",\"channel\":\"c\",\"data\":" + deep + "}";
     assertThat(decode(frame)).isInstanceOf(Command.Invalid.class);
+  }
+
+  @Test
+  void rpcDecodesWithOptionalDataAndEncodesTheBackendsResultAndCodes() {
+    assertThat(decode("{\"id\":9,\"op\":\"rpc\",\"method\":\"sum\",\"data\":[1,2]}"))
+        .isEqualTo(new Command.Rpc(9, "sum", json.readTree("[1,2]")));
+    assertThat(decode("{\"id\":9,\"op\":\"rpc\",\"method\":\"now\"}"))
+        .isEqualTo(new Command.Rpc(9, "now", NullNode.getInstance()));
+    for (String bad :
+        List.of(
+            "{\"id\":9,\"op\":\"rpc\"}",
+            "{\"id\":9,\"op\":\"rpc\",\"method\":\"\"}",
+            "{\"id\":9,\"op\":\"rpc\",\"method\":\"" + "m".repeat(256) + "\"}",
+            "{\"id\":9,\"op\":\"rpc\",\"method\":7}",
+            "{\"id\":9,\"op\":\"rpc\",\"method\":\"m\",\"channel\":\"c\"}")) {
+      assertThat(decode(bad)).as(bad).isInstanceOf(Command.Invalid.class);
+    }
+    assertThat(encode(Reply.ok(9, new Reply.RpcResult((ObjectNode) json.readTree("{\"sum\":3}")))))
+        .isEqualTo("{\"id\":9,\"result\":{\"sum\":3}}");
+    assertThat(encode(Reply.error(9, HeraldException.fromBackend(422, "no"))))
+        .isEqualTo("{\"id\":9,\"error\":{\"code\":422,\"message\":\"no\"}}");
   }
 
   @Test

@@ -11,6 +11,8 @@ import herald.protocol.CloseCode;
 import herald.protocol.Command;
 import herald.protocol.FrameCodec;
 import herald.protocol.HeraldException;
+import herald.proxy.BackendProxy;
+import herald.proxy.ClientPublications;
 import herald.ratelimit.RateLimits;
 import herald.security.Credentials;
 import herald.security.JwtCredentials;
@@ -78,6 +80,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   private final RateLimits rateLimits;
   private final HeraldMetrics metrics;
   private final TransportMetrics transport;
+  private final ClientPublications publications;
+  private final BackendProxy backend;
 
   HeraldWebSocketHandler(
       List<FrameCodec> codecs,
@@ -90,7 +94,9 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
       Scheduler timers,
       Heartbeat<WebSocketConnection> heartbeat,
       RateLimits rateLimits,
-      HeraldMetrics metrics) {
+      HeraldMetrics metrics,
+      ClientPublications publications,
+      BackendProxy backend) {
     this.codecs =
         codecs.stream().collect(Collectors.toMap(FrameCodec::subprotocol, Function.identity()));
     this.defaultCodec = codecs.get(0);
@@ -107,6 +113,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     this.rateLimits = rateLimits;
     this.metrics = metrics;
     this.transport = metrics.websocket();
+    this.publications = publications;
+    this.backend = backend;
   }
 
   @Override
@@ -180,7 +188,17 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     ClientSession client = sessions.open("websocket", credentials, connection);
     CommandDispatcher dispatcher =
         new CommandDispatcher(
-            client, connection, sessions, tokens, json, limits, clock, metrics, connected);
+            client,
+            connection,
+            sessions,
+            tokens,
+            json,
+            limits,
+            clock,
+            metrics,
+            connected,
+            publications,
+            backend);
     InboundLimiter limiter =
         new InboundLimiter(
             rateLimits.enabled() ? rateLimits::inboundFrames : null,
@@ -204,7 +222,11 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     // connection is closed. A slow consumer is closed by dropSlowConsumer instead, which
     // must not be cut short by this side ending first.
     Mono<Void> outbound =
-        Mono.when(connection.written(), deadlines(client, connection, dispatcher))
+        Mono.when(
+                connection.written(),
+                deadlines(client, connection, dispatcher),
+                // calls waiting for a backend run beside the commands until the connection ends
+                dispatcher.backendCalls(connection.ended()))
             .then(
                 Mono.defer(
                     () ->
