@@ -56,8 +56,6 @@ final class NodeProcess implements AutoCloseable {
     command.add("herald.HeraldApplication");
     command.add("--server.address=127.0.0.1");
     command.add("--management.server.address=127.0.0.1");
-    // The packaged default, not the test classpath's shorter one (config/application.properties).
-    command.add("--spring.lifecycle.timeout-per-shutdown-phase=5s");
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("PORT", Integer.toString(port));
