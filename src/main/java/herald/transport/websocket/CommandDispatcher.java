@@ -98,12 +98,9 @@ final class CommandDispatcher {
     return connected;
   }
 
-  /**
-   * Runs the commands that wait for a backend (proxied publishes, {@code rpc}) beside the command
-   * chain until {@code ended} completes; part of the connection's chain, like the inbound frames.
-   */
-  Mono<Void> backendCalls(Mono<Void> ended) {
-    return backendCalls.run(ended);
+  /** Cancels the calls still waiting for a backend: the connection ended. */
+  void endBackendCalls() {
+    backendCalls.close();
   }
 
   /** Runs {@code command} and queues its reply. Never fails. */

@@ -222,11 +222,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     // connection is closed. A slow consumer is closed by dropSlowConsumer instead, which
     // must not be cut short by this side ending first.
     Mono<Void> outbound =
-        Mono.when(
-                connection.written(),
-                deadlines(client, connection, dispatcher),
-                // calls waiting for a backend run beside the commands until the connection ends
-                dispatcher.backendCalls(connection.ended()))
+        Mono.when(connection.written(), deadlines(client, connection, dispatcher))
             .then(
                 Mono.defer(
                     () ->
@@ -243,6 +239,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
             .doFinally(
                 signal -> {
                   heartbeat.remove(connection);
+                  dispatcher.endBackendCalls();
                   releaseQuietly(client);
                 })
             .or(

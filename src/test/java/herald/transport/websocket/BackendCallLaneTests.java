@@ -3,36 +3,27 @@ package herald.transport.websocket;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import herald.protocol.Reply;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
-import reactor.test.StepVerifier;
 
 /** The lane of calls that wait for a backend: its limit, its replies, its end. */
 class BackendCallLaneTests {
-
-  private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
   private final List<Reply> replies = new CopyOnWriteArrayList<>();
 
   @Test
   void pastItsLimitACallIsRefusedUntilTheCallInFlightEnds() {
     BackendCallLane lane = new BackendCallLane(1);
-    Sinks.Empty<Void> ended = Sinks.empty();
     Sinks.One<Reply> backend = Sinks.one();
 
-    StepVerifier.create(lane.run(ended.asMono()))
-        .then(() -> assertThat(lane.start(backend.asMono(), this::replied)).isTrue())
-        .then(() -> assertThat(lane.start(Mono.just(ok(2)), this::replied)).isFalse())
-        .then(() -> backend.tryEmitValue(ok(1)))
-        .then(() -> assertThat(lane.start(Mono.just(ok(3)), this::replied)).isTrue())
-        .then(ended::tryEmitEmpty)
-        .expectComplete()
-        .verify(TIMEOUT);
+    assertThat(lane.start(backend.asMono(), this::replied)).isTrue();
+    assertThat(lane.start(Mono.just(ok(2)), this::replied)).isFalse();
+    backend.tryEmitValue(ok(1));
+    assertThat(lane.start(Mono.just(ok(3)), this::replied)).isTrue();
 
     assertThat(replies).extracting(Reply::id).containsExactly(1L, 3L);
   }
@@ -40,44 +31,41 @@ class BackendCallLaneTests {
   @Test
   void theNextCallIsTakenAsSoonAsThePreviousReplyIsHandedOn() {
     BackendCallLane lane = new BackendCallLane(1);
-    Sinks.Empty<Void> ended = Sinks.empty();
     Sinks.One<Reply> first = Sinks.one();
     AtomicBoolean nextTaken = new AtomicBoolean();
 
-    StepVerifier.create(lane.run(ended.asMono()))
-        .then(
-            () ->
-                lane.start(
-                    first.asMono(),
-                    reply -> {
-                      replied(reply);
-                      nextTaken.set(lane.start(Mono.just(ok(2)), this::replied));
-                    }))
-        .then(() -> first.tryEmitValue(ok(1)))
-        .then(ended::tryEmitEmpty)
-        .expectComplete()
-        .verify(TIMEOUT);
+    lane.start(
+        first.asMono(),
+        reply -> {
+          replied(reply);
+          nextTaken.set(lane.start(Mono.just(ok(2)), this::replied));
+        });
+    first.tryEmitValue(ok(1));
 
     assertThat(nextTaken).isTrue();
     assertThat(replies).extracting(Reply::id).containsExactly(1L, 2L);
   }
 
   @Test
-  void whenTheConnectionEndsTheCallsStillWaitingAreCancelled() {
+  void whenTheConnectionEndsTheCallsStillWaitingAreCancelledAndNoneStarts() {
     BackendCallLane lane = new BackendCallLane(2);
-    Sinks.Empty<Void> ended = Sinks.empty();
     AtomicBoolean cancelled = new AtomicBoolean();
+    lane.start(Mono.<Reply>never().doOnCancel(() -> cancelled.set(true)), this::replied);
 
-    StepVerifier.create(lane.run(ended.asMono()))
-        .then(
-            () ->
-                lane.start(
-                    Mono.<Reply>never().doOnCancel(() -> cancelled.set(true)), this::replied))
-        .then(ended::tryEmitEmpty)
-        .expectComplete()
-        .verify(TIMEOUT);
+    lane.close();
 
     assertThat(cancelled).isTrue();
+    assertThat(lane.start(Mono.just(ok(2)), this::replied)).as("closed").isFalse();
+    assertThat(replies).isEmpty();
+  }
+
+  @Test
+  void aLaneClosedBeforeItsFirstCallStartsNone() {
+    BackendCallLane lane = new BackendCallLane(1);
+
+    lane.close();
+
+    assertThat(lane.start(Mono.just(ok(1)), this::replied)).isFalse();
     assertThat(replies).isEmpty();
   }
 
