@@ -44,6 +44,7 @@ final class RedisEngine implements Engine, AutoCloseable {
   private final RecoveryReads recoveryReads;
   private final NodeSubscriptions subscriptions;
   private final RedisPresence presence;
+  private final OffsetFence fence;
 
   /**
    * @throws IllegalArgumentException naming {@code herald.redis.url} when it is missing or
@@ -56,6 +57,7 @@ final class RedisEngine implements Engine, AutoCloseable {
         new RecoveryReads(
             (channel, since) -> publications.history(channel, HistoryQuery.after(since)),
             Schedulers.parallel());
+    this.fence = new OffsetFence(connector);
     this.subscriptions =
         new NodeSubscriptions(
             connector,
@@ -63,7 +65,9 @@ final class RedisEngine implements Engine, AutoCloseable {
             json,
             properties.pubsubConnections(),
             properties.commandTimeout(),
-            instance);
+            instance,
+            fence);
+    fence.onMoved(subscriptions::resync);
     this.presence =
         new RedisPresence(
             connector, subscriptions, options, json, properties.presenceTtl(), instance);
@@ -91,7 +95,10 @@ final class RedisEngine implements Engine, AutoCloseable {
 
   @Override
   public Mono<Publication> publish(ChannelName channel, JsonNode data, @Nullable String from) {
-    return publications.publish(channel, data, from).flatMap(subscriptions::deliveredHere);
+    return publications
+        .publish(channel, data, from)
+        .flatMap(fence::published)
+        .flatMap(subscriptions::deliveredHere);
   }
 
   /**
@@ -149,6 +156,7 @@ final class RedisEngine implements Engine, AutoCloseable {
   @Override
   public void close() {
     presence.close();
+    fence.close();
     subscriptions.close();
     connector.close();
     log.info("engine=redis instance={} closed", instance);
