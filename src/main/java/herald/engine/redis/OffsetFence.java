@@ -4,9 +4,9 @@ import herald.channel.ChannelName;
 import herald.channel.Publication;
 import herald.engine.EngineUnavailableException;
 import herald.engine.Epochs;
-import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
+import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -86,7 +86,6 @@ final class OffsetFence implements AutoCloseable {
           """);
 
   private final RedisConnector connector;
-  private final @Nullable RedisClusterClient cluster;
   private final Map<ChannelName, Seen> seen =
       new LinkedHashMap<>(1024, 0.75f, false) {
         @Override
@@ -99,9 +98,8 @@ final class OffsetFence implements AutoCloseable {
 
   OffsetFence(RedisConnector connector) {
     this.connector = connector;
-    this.cluster = connector.clusterClient();
     this.topology =
-        cluster == null
+        connector.clusterClient() == null
             ? Disposables.disposed()
             : connector
                 .events()
@@ -221,12 +219,11 @@ final class OffsetFence implements AutoCloseable {
   }
 
   private @Nullable String masterOf(ChannelName channel) {
-    RedisClusterClient current = cluster;
-    if (current == null) {
+    Partitions partitions = connector.partitions();
+    if (partitions == null) {
       return null;
     }
-    RedisClusterNode master =
-        current.getPartitions().getMasterBySlot(SlotHash.getSlot(RedisKeys.meta(channel)));
+    RedisClusterNode master = partitions.getMasterBySlot(SlotHash.getSlot(RedisKeys.meta(channel)));
     return master == null ? null : master.getNodeId();
   }
 

@@ -22,6 +22,7 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
+import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.event.Event;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -178,7 +179,11 @@ final class RedisConnector implements AutoCloseable {
   private CompletionStage<? extends StatefulConnection<String, String>> connectCommands() {
     RedisClusterClient cluster = clusterClient;
     if (cluster != null) {
-      return cluster.connectAsync(StringCodec.UTF8);
+      // The cluster client connects only once it has read the topology, which it reads without
+      // blocking here.
+      return cluster
+          .refreshPartitionsAsync()
+          .thenCompose(read -> cluster.connectAsync(StringCodec.UTF8));
     }
     return client.connectAsync(StringCodec.UTF8, uri);
   }
@@ -245,7 +250,8 @@ final class RedisConnector implements AutoCloseable {
           name,
           () ->
               cluster
-                  .connectPubSubAsync(StringCodec.UTF8)
+                  .refreshPartitionsAsync()
+                  .thenCompose(read -> cluster.connectPubSubAsync(StringCodec.UTF8))
                   .thenApply(opened -> (StatefulRedisPubSubConnection<String, String>) opened));
     }
     return connectInBackground(name, () -> client.connectPubSubAsync(StringCodec.UTF8, uri));
@@ -259,6 +265,15 @@ final class RedisConnector implements AutoCloseable {
     RedisURI node = RedisURI.builder(uri).withHost(host).withPort(port).build();
     return Mono.fromCompletionStage(() -> client.connectPubSubAsync(StringCodec.UTF8, node))
         .subscribeOn(Schedulers.boundedElastic());
+  }
+
+  /**
+   * The cluster's topology as Lettuce knows it now, or null on a standalone Redis and until the
+   * first connection to the cluster (before it, Lettuce would block to read it).
+   */
+  @Nullable Partitions partitions() {
+    RedisClusterClient cluster = clusterClient;
+    return cluster == null || connection == null ? null : cluster.getPartitions();
   }
 
   /** The Redis Cluster client, or null on a standalone Redis. */
@@ -495,7 +510,7 @@ final class RedisConnector implements AutoCloseable {
   }
 
   /**
-   * Stops connecting and closes every connection. Blocks up to about two seconds: call it from a
+   * Stops connecting and closes every connection. Blocks up to about six seconds: call it from a
    * shutdown thread, never from an event loop.
    */
   @Override
@@ -503,12 +518,26 @@ final class RedisConnector implements AutoCloseable {
     closed = true;
     loops.dispose();
     listeners.close();
-    // Shutting the client down closes every connection it opened.
+    // Shutting a client down closes every connection it opened.
     RedisClusterClient cluster = clusterClient;
     if (cluster != null) {
-      cluster.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+      awaitShutdown(cluster.shutdownAsync(0, 2, TimeUnit.SECONDS));
     }
-    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    awaitShutdown(client.shutdownAsync(0, 2, TimeUnit.SECONDS));
     resources.shutdown(0, 2, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Waits a bounded time: Lettuce's own {@code shutdown} waits without bound for its connections to
+   * close, which a connection to a cluster node that died may never do.
+   */
+  private static void awaitShutdown(java.util.concurrent.Future<?> shutdown) {
+    try {
+      shutdown.get(3, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      log.warn("engine=redis shutdown incomplete: {}", e.toString());
+    }
   }
 }

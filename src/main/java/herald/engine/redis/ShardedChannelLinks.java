@@ -5,6 +5,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
+import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -118,7 +119,8 @@ final class ShardedChannelLinks implements ChannelLinks {
 
   /** The link to the master that serves {@code slot} now, opened when there is none yet. */
   private @Nullable ShardLink linkFor(int slot) {
-    RedisClusterNode master = cluster.getPartitions().getMasterBySlot(slot);
+    Partitions partitions = connector.partitions();
+    RedisClusterNode master = partitions == null ? null : partitions.getMasterBySlot(slot);
     if (master == null || closed) {
       return null;
     }
@@ -186,19 +188,18 @@ final class ShardedChannelLinks implements ChannelLinks {
 
   /** Subscribes what is wanted but missing where it belongs, drops what is stale. */
   private void reconcile() {
-    if (closed) {
+    Partitions partitions = connector.partitions();
+    if (closed || partitions == null) {
       return;
     }
     try {
       Set<String> masters = new HashSet<>();
-      cluster
-          .getPartitions()
-          .forEach(
-              node -> {
-                if (node.getRole().isUpstream()) {
-                  masters.add(node.getNodeId());
-                }
-              });
+      partitions.forEach(
+          node -> {
+            if (node.getRole().isUpstream()) {
+              masters.add(node.getNodeId());
+            }
+          });
       links
           .values()
           .removeIf(
@@ -229,7 +230,7 @@ final class ShardedChannelLinks implements ChannelLinks {
       if (unserved) {
         refreshTopology();
       }
-      dropStale(wanted);
+      dropStale(wanted, partitions);
       subscribeMissing(missing);
     } catch (RuntimeException e) {
       log.warn("engine=redis sharded subscriptions not compared: {}", e.toString());
@@ -237,12 +238,12 @@ final class ShardedChannelLinks implements ChannelLinks {
   }
 
   /** Channels confirmed on a link that no longer serves their slot, or no longer wanted. */
-  private void dropStale(Set<String> wanted) {
+  private void dropStale(Set<String> wanted, Partitions partitions) {
     for (ShardLink link : links.values()) {
       Map<Integer, List<String>> stale = new HashMap<>();
       for (String key : link.confirmed()) {
         int slot = SlotHash.getSlot(key);
-        RedisClusterNode master = cluster.getPartitions().getMasterBySlot(slot);
+        RedisClusterNode master = partitions.getMasterBySlot(slot);
         boolean belongs = master != null && master.getNodeId().equals(link.nodeId());
         if (!wanted.contains(key) || !belongs) {
           stale.computeIfAbsent(slot, s -> new ArrayList<>()).add(key);
