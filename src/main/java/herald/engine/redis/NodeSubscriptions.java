@@ -79,6 +79,11 @@ final class NodeSubscriptions implements AutoCloseable {
     this.listener = listener;
   }
 
+  /** The links that carry the subscriptions; for tests. */
+  ChannelLinks links() {
+    return links;
+  }
+
   /** Whether every pub/sub connection is open. */
   boolean isConnected() {
     return links.isConnected();

@@ -83,6 +83,11 @@ final class RedisEngine implements Engine, AutoCloseable {
     return subscriptions.isConnected();
   }
 
+  /** This node's pub/sub subscriptions; for tests. */
+  NodeSubscriptions subscriptions() {
+    return subscriptions;
+  }
+
   /** The connection to Redis, for other classes of this package (cluster-wide control). */
   RedisConnector connector() {
     return connector;

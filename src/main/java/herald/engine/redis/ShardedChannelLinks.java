@@ -271,10 +271,19 @@ final class ShardedChannelLinks implements ChannelLinks {
     List<Map.Entry<ShardLink, List<ChannelName>>> groups = new ArrayList<>();
     missing.forEach(
         (link, bySlot) -> bySlot.values().forEach(group -> groups.add(Map.entry(link, group))));
+    long start = System.nanoTime();
     // Not kept: it ends by itself, at the latest when close() closes the links.
     Flux.fromIterable(groups)
         .flatMap(group -> subscribeGroup(group.getKey(), group.getValue()), CONCURRENT_SUBSCRIBES)
-        .subscribe(done -> {}, error -> log.debug("resubscribe: {}", error.toString()));
+        .subscribe(
+            done -> {},
+            error -> log.debug("resubscribe: {}", error.toString()),
+            () ->
+                log.info(
+                    "engine=redis sharded channels={} commands={} subscribed in ms={}",
+                    channels,
+                    groups.size(),
+                    (System.nanoTime() - start) / 1_000_000));
   }
 
   private Mono<Void> subscribeGroup(ShardLink link, List<ChannelName> channels) {
@@ -287,6 +296,19 @@ final class ShardedChannelLinks implements ChannelLinks {
               requestReconcile(true);
               return Mono.empty();
             });
+  }
+
+  /** How many of the wanted channels Redis confirmed where they belong now; for tests. */
+  int confirmedWhereTheyBelong() {
+    int count = 0;
+    for (ChannelName channel : owner.channels()) {
+      String key = RedisKeys.pubsub(channel);
+      ShardLink link = linkFor(SlotHash.getSlot(key));
+      if (link != null && link.isConfirmed(key)) {
+        count++;
+      }
+    }
+    return count;
   }
 
   @Override
