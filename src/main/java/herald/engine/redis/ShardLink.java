@@ -15,6 +15,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
  * One sharded pub/sub connection to one master of a Redis Cluster, for {@link ShardedChannelLinks}.
@@ -31,20 +32,29 @@ final class ShardLink {
 
   private static final Logger log = LoggerFactory.getLogger(ShardLink.class);
 
+  private static final Duration CONFIRM_WITHIN = Duration.ofSeconds(2);
+
   private final String nodeId;
   private final String address;
   private final RedisConnector connector;
   private final Mono<StatefulRedisPubSubConnection<String, String>> connection;
   private final Set<String> confirmed = ConcurrentHashMap.newKeySet();
   private final Set<String> leaving = ConcurrentHashMap.newKeySet();
-  private final Runnable broken;
+  private final Set<String> pending = ConcurrentHashMap.newKeySet();
+
+  /** Each channel Redis confirms, for the subscribes waiting for it; nothing is buffered. */
+  private final Sinks.Many<String> confirmations = Sinks.many().multicast().directBestEffort();
+
+  private final Consumer<Boolean> broken;
   private volatile @Nullable StatefulRedisPubSubConnection<String, String> opened;
   private volatile boolean dead;
 
   /**
    * @param onMessage gets each message's Redis channel and body
    * @param unrequested gets a channel Redis unsubscribed this link from unasked
-   * @param broken runs once when the connection is lost or cannot be opened
+   * @param broken runs once when the connection is lost or cannot be opened; with {@code true} when
+   *     an open connection was lost (worth trying again at once), {@code false} when it could not
+   *     be opened (the node may be dead: try again a little later)
    */
   ShardLink(
       String nodeId,
@@ -54,7 +64,7 @@ final class ShardLink {
       Duration connectTimeout,
       BiConsumer<String, String> onMessage,
       Consumer<String> unrequested,
-      Runnable broken) {
+      Consumer<Boolean> broken) {
     this.nodeId = nodeId;
     this.address = host + ":" + port;
     this.connector = connector;
@@ -86,6 +96,7 @@ final class ShardLink {
           @Override
           public void ssubscribed(String channel, long count) {
             confirmed.add(channel);
+            confirmations.tryEmitNext(channel);
           }
 
           @Override
@@ -118,8 +129,13 @@ final class ShardLink {
     }
     dead = true;
     confirmed.clear();
-    log.info("engine=redis shard={} node={} pub/sub link lost: {}", address, nodeId, why);
-    broken.run();
+    boolean wasOpen = opened != null;
+    if (wasOpen) {
+      log.info("engine=redis shard={} node={} pub/sub link lost: {}", address, nodeId, why);
+    } else {
+      log.debug("engine=redis shard={} node={} pub/sub link not opened: {}", address, nodeId, why);
+    }
+    broken.accept(wasOpen);
   }
 
   String nodeId() {
@@ -139,6 +155,11 @@ final class ShardLink {
     return confirmed.contains(redisChannel);
   }
 
+  /** Whether an SSUBSCRIBE of {@code redisChannel} is on its way. */
+  boolean isPending(String redisChannel) {
+    return pending.contains(redisChannel);
+  }
+
   /** The channels Redis confirmed on this link, as they are now. */
   Set<String> confirmed() {
     return Set.copyOf(confirmed);
@@ -149,10 +170,33 @@ final class ShardLink {
    * slots), once the connection is open. Fails with {@code EngineUnavailableException}.
    */
   Mono<Void> subscribe(Collection<String> channels) {
-    String[] array = channels.toArray(String[]::new);
+    Set<String> wanted = Set.copyOf(channels);
+    String[] array = wanted.toArray(String[]::new);
     return connection
         .onErrorMap(error -> RedisConnector.notConnected())
-        .flatMap(current -> connector.guardQueued(current.reactive().ssubscribe(array)));
+        .flatMap(
+            current -> {
+              // Done when Redis confirmed every channel, as the listener hears it: under load,
+              // Lettuce 6.8 left pipelined SSUBSCRIBE commands incomplete though Redis had
+              // confirmed them (seen with 10,000 channels). A refusal (MOVED) still fails it.
+              Mono<Void> confirmed =
+                  confirmations
+                      .asFlux()
+                      .filter(wanted::contains)
+                      .distinct()
+                      .take(wanted.size())
+                      .then();
+              Mono<Void> sent =
+                  Mono.defer(
+                          () -> {
+                            pending.addAll(wanted);
+                            return current.reactive().ssubscribe(array);
+                          })
+                      .then(Mono.never());
+              return connector.guardQueued(
+                  Mono.firstWithSignal(confirmed, sent).timeout(CONFIRM_WITHIN));
+            })
+        .doFinally(signal -> pending.removeAll(wanted));
   }
 
   /** SUNSUBSCRIBEs from {@code channels} (of one slot); nothing to do on a dead link. */

@@ -55,6 +55,7 @@ final class ShardedChannelLinks implements ChannelLinks {
   private static final Duration TICK = Duration.ofSeconds(1);
   private static final long REFRESH_SPACING_MS = 250;
   private static final int CONCURRENT_SUBSCRIBES = 64;
+  private static final long RETRY_DELAY_MS = 200;
   private static final Retry SUBSCRIBE_RETRY =
       Retry.backoff(3, Duration.ofMillis(100))
           .maxBackoff(Duration.ofMillis(500))
@@ -67,6 +68,7 @@ final class ShardedChannelLinks implements ChannelLinks {
   private final Map<String, ShardLink> links = new ConcurrentHashMap<>();
   private final Scheduler serial = Schedulers.newSingle("herald-shards", true);
   private final AtomicBoolean reconcileQueued = new AtomicBoolean();
+  private final AtomicBoolean retryQueued = new AtomicBoolean();
   private final AtomicLong lastRefresh = new AtomicLong();
   private final Disposable.Composite loops = Disposables.composite();
   private volatile boolean closed;
@@ -99,7 +101,7 @@ final class ShardedChannelLinks implements ChannelLinks {
               return link.subscribe(List.of(key));
             })
         // MOVED (the topology changed under us) or a link that died: read it again, try again.
-        .doOnError(error -> requestReconcile(true))
+        .doOnError(error -> retrySoon())
         .retryWhen(SUBSCRIBE_RETRY);
   }
 
@@ -145,7 +147,13 @@ final class ShardedChannelLinks implements ChannelLinks {
         connectTimeout,
         owner::message,
         channel -> requestReconcile(true),
-        () -> requestReconcile(true));
+        wasOpen -> {
+          if (wasOpen) {
+            requestReconcile(true);
+          } else {
+            retrySoon();
+          }
+        });
   }
 
   /** Compares soon, on the serial thread; at most one comparison waits. */
@@ -162,6 +170,27 @@ final class ShardedChannelLinks implements ChannelLinks {
             reconcileQueued.set(false);
             reconcile();
           });
+    }
+  }
+
+  /**
+   * Reads the topology again and compares after {@value #RETRY_DELAY_MS} ms: after a failure, so
+   * that a master that is down (and still listed until its replica takes over) is not tried in a
+   * busy loop.
+   */
+  private void retrySoon() {
+    if (closed) {
+      return;
+    }
+    refreshTopology();
+    if (retryQueued.compareAndSet(false, true)) {
+      serial.schedule(
+          () -> {
+            retryQueued.set(false);
+            reconcile();
+          },
+          RETRY_DELAY_MS,
+          TimeUnit.MILLISECONDS);
     }
   }
 
@@ -211,16 +240,14 @@ final class ShardedChannelLinks implements ChannelLinks {
                 return gone;
               });
       Map<ShardLink, Map<Integer, List<ChannelName>>> missing = new HashMap<>();
-      Set<String> wanted = new HashSet<>();
       boolean unserved = false;
       for (ChannelName channel : owner.channels()) {
         String key = RedisKeys.pubsub(channel);
-        wanted.add(key);
         int slot = SlotHash.getSlot(key);
         ShardLink link = linkFor(slot);
         if (link == null) {
           unserved = true;
-        } else if (!link.isConfirmed(key)) {
+        } else if (!link.isConfirmed(key) && !link.isPending(key)) {
           missing
               .computeIfAbsent(link, l -> new HashMap<>())
               .computeIfAbsent(slot, s -> new ArrayList<>())
@@ -230,7 +257,7 @@ final class ShardedChannelLinks implements ChannelLinks {
       if (unserved) {
         refreshTopology();
       }
-      dropStale(wanted, partitions);
+      dropStale(partitions);
       subscribeMissing(missing);
     } catch (RuntimeException e) {
       log.warn("engine=redis sharded subscriptions not compared: {}", e.toString());
@@ -238,14 +265,18 @@ final class ShardedChannelLinks implements ChannelLinks {
   }
 
   /** Channels confirmed on a link that no longer serves their slot, or no longer wanted. */
-  private void dropStale(Set<String> wanted, Partitions partitions) {
+  private void dropStale(Partitions partitions) {
     for (ShardLink link : links.values()) {
       Map<Integer, List<String>> stale = new HashMap<>();
       for (String key : link.confirmed()) {
         int slot = SlotHash.getSlot(key);
         RedisClusterNode master = partitions.getMasterBySlot(slot);
         boolean belongs = master != null && master.getNodeId().equals(link.nodeId());
-        if (!wanted.contains(key) || !belongs) {
+        // Asked live, not from the snapshot: a channel subscribed since was added before its
+        // SSUBSCRIBE was sent, so a confirmed channel missing from the feeds is truly unwanted.
+        ChannelName channel = RedisKeys.channelOf(key);
+        boolean stillWanted = channel != null && owner.channels().contains(channel);
+        if (!stillWanted || !belongs) {
           stale.computeIfAbsent(slot, s -> new ArrayList<>()).add(key);
         }
       }
@@ -267,7 +298,7 @@ final class ShardedChannelLinks implements ChannelLinks {
             .flatMap(bySlot -> bySlot.values().stream())
             .mapToInt(List::size)
             .sum();
-    log.info("engine=redis sharded channels={} masters={} subscribing", channels, missing.size());
+    log.debug("engine=redis sharded channels={} masters={} subscribing", channels, missing.size());
     List<Map.Entry<ShardLink, List<ChannelName>>> groups = new ArrayList<>();
     missing.forEach(
         (link, bySlot) -> bySlot.values().forEach(group -> groups.add(Map.entry(link, group))));
@@ -293,7 +324,7 @@ final class ShardedChannelLinks implements ChannelLinks {
             error -> {
               // Tried again on the next comparison, after the topology is read again.
               log.debug("engine=redis shard={} subscribe failed: {}", link.address(), error);
-              requestReconcile(true);
+              retrySoon();
               return Mono.empty();
             });
   }
