@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -303,27 +304,33 @@ final class ShardedChannelLinks implements ChannelLinks {
     missing.forEach(
         (link, bySlot) -> bySlot.values().forEach(group -> groups.add(Map.entry(link, group))));
     long start = System.nanoTime();
+    AtomicInteger failed = new AtomicInteger();
     // Not kept: it ends by itself, at the latest when close() closes the links.
     Flux.fromIterable(groups)
-        .flatMap(group -> subscribeGroup(group.getKey(), group.getValue()), CONCURRENT_SUBSCRIBES)
+        .flatMap(
+            group -> subscribeGroup(group.getKey(), group.getValue(), failed),
+            CONCURRENT_SUBSCRIBES)
         .subscribe(
             done -> {},
             error -> log.debug("resubscribe: {}", error.toString()),
             () ->
                 log.info(
-                    "engine=redis sharded channels={} commands={} subscribed in ms={}",
+                    "engine=redis sharded channels={} commands={} failed={} in ms={}",
                     channels,
                     groups.size(),
+                    failed.get(),
                     (System.nanoTime() - start) / 1_000_000));
   }
 
-  private Mono<Void> subscribeGroup(ShardLink link, List<ChannelName> channels) {
+  private Mono<Void> subscribeGroup(
+      ShardLink link, List<ChannelName> channels, AtomicInteger failed) {
     return link.subscribe(channels.stream().map(RedisKeys::pubsub).toList())
         .doOnSuccess(done -> owner.resubscribed(channels))
         .onErrorResume(
             error -> {
               // Tried again on the next comparison, after the topology is read again.
               log.debug("engine=redis shard={} subscribe failed: {}", link.address(), error);
+              failed.incrementAndGet();
               retrySoon();
               return Mono.empty();
             });
