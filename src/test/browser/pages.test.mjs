@@ -261,8 +261,15 @@ test('on a node that verifies tokens the demo page asks for one, and works once 
   await p.press('#token', 'Enter');
   await p.waitForFunction(() => document.getElementById('ws-state').textContent.includes('live')
     && document.getElementById('sse-state').textContent.includes('live'), null, { timeout: 20_000 });
-  await api(port, '/api/v1/publish', { channel: 'demo:ticker', data: { symbol: 'HRLD', price: 1, change: 0 } });
-  await p.waitForFunction(() => Number(document.getElementById('count').textContent) >= 1, null, { timeout: 10_000 });
+  // "live" is the stream's state; the subscription on it may be made a moment later (the SSE stream
+  // reopens with the channel), and a publication before it is not for this page. Publish until one arrives.
+  const deadline = Date.now() + 20_000;
+  let price = 1;
+  while (Number(await p.textContent('#count')) < 1) {
+    assert.ok(Date.now() < deadline, 'no ticker update reached the page within 20 s');
+    await api(port, '/api/v1/publish', { channel: 'demo:ticker', data: { symbol: 'HRLD', price: price++, change: 0 } });
+    await new Promise((r) => setTimeout(r, 500));
+  }
   await p.screenshot({ path: `${SCREENSHOTS}/secured-works.png` });
   await kill(node);
 });

@@ -115,6 +115,9 @@ class FakeHerald {
     } else if (frame.op === 'publish') {
       const pub = this.publish(frame.channel, frame.data);
       reply({ offset: pub.offset });
+    } else if (frame.op === 'rpc') {
+      if (frame.method === 'refuse') this._send(socket, { id: frame.id, error: { code: 422, message: 'no' } });
+      else reply({ method: frame.method, echo: frame.data ?? null });
     } else if (frame.op === 'refresh') {
       socket.token = frame.token;
       reply({ ttl: 3600 });
@@ -275,6 +278,21 @@ test('publish waits for the connection and answers with the offset', async () =>
   herald.close();
 });
 
+test('rpc sends the method and data and answers with the backend result or its error', async () => {
+  const server = new FakeHerald();
+  const herald = client(server, { token: 't' });
+  assert.deepEqual(await herald.rpc('sum', [1, 2]), { method: 'sum', echo: [1, 2] });
+  assert.deepEqual(await herald.rpc('ping'), { method: 'ping', echo: null });
+  await assert.rejects(herald.rpc('refuse', {}), (e) => e.code === 422 && e.message === 'no');
+  const sent = server.frames.filter((f) => f.op === 'rpc');
+  assert.deepEqual(sent.map(({ id, ...f }) => f), [
+    { op: 'rpc', method: 'sum', data: [1, 2] },
+    { op: 'rpc', method: 'ping' },
+    { op: 'rpc', method: 'refuse', data: {} },
+  ]);
+  herald.close();
+});
+
 test('a server-side subscription (subscribe push) delivers to on("publication")', async () => {
   const server = new FakeHerald();
   const herald = client(server, { token: 't' });
@@ -290,6 +308,91 @@ test('a server-side subscription (subscribe push) delivers to on("publication")'
   herald.close();
 });
 
+test('a backend subscription is kept across a reconnect and recovers what was missed', async () => {
+  const server = new FakeHerald();
+  const herald = client(server, { token: 't' });
+  const seen = [];
+  herald.on('publication', (pub) => seen.push(pub.offset));
+  await until(() => herald.state === 'connected', 'connected');
+  server.socket.subscribed = new Set(['user:alice']);
+  server._send(server.socket, { type: 'subscribe', channel: 'user:alice', epoch: 'e1', offset: 0 });
+  await until(() => herald.subscription('user:alice')?.state === 'subscribed', 'the subscription');
+  server.publish('user:alice', 'one');
+  await until(() => seen.length === 1, 'the first publication');
+  // The backend's claim subscribes the new connection again: its push comes while our own
+  // subscribe (with since) is in flight, and must not move the position past what we missed.
+  const original = server._frame.bind(server);
+  server._frame = (socket, frame) => {
+    if (frame.op === 'subscribe') {
+      server._send(socket, { type: 'subscribe', channel: frame.channel, epoch: 'e1', offset: 2 });
+    }
+    original(socket, frame);
+  };
+  server.drop(1006);
+  server.publish('user:alice', 'missed', { deliver: false });
+  await until(() => server.sockets.length === 2 && herald.state === 'connected', 'reconnected');
+  await until(() => seen.length === 2, 'the missed publication');
+  const resubscribe = server.frames.filter((f) => f.op === 'subscribe').pop();
+  assert.deepEqual(resubscribe.since, { offset: 1, epoch: 'e1' });
+  assert.equal(server.frames.filter((f) => f.op === 'unsubscribe').length, 0);
+  server.publish('user:alice', 'three');
+  await until(() => seen.length === 3, 'the next publication');
+  assert.deepEqual(seen, [1, 2, 3]);
+  herald.close();
+});
+
+test('a subscribe refused with 409 while the backend subscribes the channel settles on its push', async () => {
+  const server = new FakeHerald();
+  const herald = client(server, { token: 't' });
+  await until(() => herald.state === 'connected', 'connected');
+  const original = server._frame.bind(server);
+  server._frame = (socket, frame) => {
+    if (frame.op !== 'subscribe') return original(socket, frame);
+    server.frames.push(frame);
+    const push = { type: 'subscribe', channel: frame.channel, epoch: 'e1', offset: 5 };
+    const refusal = { id: frame.id, error: { code: 409, message: 'already subscribed' } };
+    const pushFirst = frame.channel === 'chat:x';
+    server._send(socket, pushFirst ? push : refusal);
+    server._send(socket, pushFirst ? refusal : push);
+  };
+  for (const channel of ['chat:x', 'chat:y']) {
+    const sub = herald.subscribe(channel);
+    await sub.ready;
+    await herald.publish('chat:other', 'a request answered after both frames');
+    assert.equal(sub.state, 'subscribed', channel);
+    assert.equal(sub.offset, 5, channel);
+    assert.equal(herald.subscription(channel), sub, channel);
+  }
+  herald.close();
+});
+
+test('backend subscriptions are dropped when the client falls back to SSE', async () => {
+  const server = new FakeHerald();
+  const streams = [];
+  const fetch = async (url) => {
+    streams.push(String(url));
+    const body = new ReadableStream({ start() {} });
+    return new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
+  };
+  const herald = client(server, { token: 't', fetch });
+  const unsubscribed = [];
+  await until(() => herald.state === 'connected', 'connected');
+  server.socket.subscribed = new Set(['room:1']);
+  server._send(server.socket, { type: 'subscribe', channel: 'room:1', epoch: 'e1', offset: 0 });
+  await until(() => herald.subscription('room:1') !== null, 'the backend subscription');
+  herald.subscribe('room:1', { onUnsubscribe: (info) => unsubscribed.push(info) }); // taken over
+  herald.subscribe('chat:own');
+  server.refuseUpgrade = true;
+  server.drop(1006);
+  await until(() => herald.transport === 'sse' && herald.state === 'connected', 'on SSE');
+  assert.equal(herald.subscription('room:1'), null);
+  assert.deepEqual(unsubscribed, [{ channel: 'room:1', reason: 'backend subscriptions need WebSocket' }]);
+  await until(() => streams.length > 0, 'the stream');
+  assert.ok(streams.every((u) => !u.includes('room')), `streams ${streams}`);
+  assert.ok(streams.at(-1).includes('chat%3Aown'));
+  herald.close();
+});
+
 test('when the upgrade is refused the client falls back to SSE down and POST up', async () => {
   const server = new FakeHerald();
   server.refuseUpgrade = true;
@@ -300,7 +403,8 @@ test('when the upgrade is refused the client falls back to SSE down and POST up'
     requests.push({ url: String(url), init });
     if (String(url).includes('/sse/commands')) {
       const frame = JSON.parse(init.body);
-      return new Response(JSON.stringify({ id: frame.id, result: { offset: 7 } }), { status: 200 });
+      const result = frame.op === 'rpc' ? { echo: frame.data } : { offset: 7 };
+      return new Response(JSON.stringify({ id: frame.id, result }), { status: 200 });
     }
     const body = new ReadableStream({
       start(controller) {
@@ -321,6 +425,7 @@ test('when the upgrade is refused the client falls back to SSE down and POST up'
   streamController.enqueue(encoder.encode(`event: message\nid: x\ndata: ${JSON.stringify(pub)}\n\n`));
   await until(() => seen.length === 1, 'a message over SSE');
   assert.deepEqual(await herald.publish('chat:e', { text: 'up' }), { offset: 7 });
+  assert.deepEqual(await herald.rpc('sum', [1, 2]), { echo: [1, 2] });
 
   const stream = requests.find((r) => r.url.includes('/sse?'));
   assert.equal(stream.url, 'http://herald.test/sse?channel=chat%3Ae');

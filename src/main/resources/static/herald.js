@@ -50,7 +50,10 @@ class Subscription {
     this.offset = null;
     this.epoch = null;
     this.state = 'subscribing';
-    this.serverSide = serverSide;
+    this.serverSide = serverSide; // made by the backend and not taken over by subscribe() yet
+    this._byServer = serverSide; // made by the backend: held on the server without a permission check
+    this._pending = false; // our subscribe request is in flight
+    this._pushed = null; // the position of a backend `subscribe` push that came meanwhile
     this._herald = herald;
     this._handlers = handlers;
     this._early = [];
@@ -176,9 +179,17 @@ class WebSocketTransport {
 
   subscribe(sub) {
     const since = sub._since();
+    sub._pending = true;
+    sub._pushed = null;
     this.request('subscribe', since ? { channel: sub.channel, since } : { channel: sub.channel }).then(
-      (result) => sub._subscribed(result, since !== undefined && result.recovered === false),
-      (error) => this._herald._subscribeFailed(sub, error),
+      (result) => {
+        sub._pending = false;
+        sub._subscribed(result, since !== undefined && result.recovered === false);
+      },
+      (error) => {
+        sub._pending = false;
+        this._herald._subscribeFailed(sub, error);
+      },
     );
   }
 
@@ -359,7 +370,7 @@ class SseTransport {
 
   async _stream() {
     const herald = this._herald;
-    const subs = [...herald._subs.values()].filter((s) => !s.serverSide);
+    const subs = [...herald._subs.values()].filter((s) => !s._byServer); // backend ones are WebSocket's
     this._channels = new Set(subs.map((s) => s.channel));
     if (subs.length === 0) {
       // Nothing to stream: commands still go up as POSTs.
@@ -551,6 +562,15 @@ export class Herald {
     return this._request('presence', { channel });
   }
 
+  /**
+   * Calls `method` on the backend (the server's `herald.proxy.rpc`) with `data`: resolves with the
+   * backend's `result`, rejects with a HeraldError carrying the backend's own code and message, or
+   * 404 when the server has no rpc backend (README "Backend integration").
+   */
+  rpc(method, data) {
+    return this._request('rpc', data === undefined ? { method } : { method, data });
+  }
+
   history(channel, { limit, since } = {}) {
     const fields = { channel };
     if (limit !== undefined) fields.limit = limit;
@@ -622,9 +642,15 @@ export class Herald {
     this._emit('connected', { transport: transport.name, client: this.client, node: result.node ?? null });
     this._scheduleRefresh(result.ttl);
     for (const sub of this._subs.values()) {
-      if (sub.state === 'unsubscribed' || sub.serverSide) continue;
+      if (sub.state === 'unsubscribed') continue;
+      if (sub._byServer && transport.name !== 'websocket') {
+        sub.state = 'unsubscribed'; // backend subscriptions are WebSocket's (README)
+        this._subs.delete(sub.channel);
+        sub._call('onUnsubscribe', { channel: sub.channel, reason: 'backend subscriptions need WebSocket' });
+        continue;
+      }
       sub.state = 'subscribing';
-      transport.subscribe(sub);
+      transport.subscribe(sub); // backend subscriptions too: their recovery is the server's takeover
     }
     this._waiters.forEach((w) => {
       clearTimeout(w.timer);
@@ -640,7 +666,6 @@ export class Herald {
     this._active = null;
     for (const sub of this._subs.values()) {
       if (sub.state === 'subscribed') sub.state = 'subscribing';
-      if (sub.serverSide) this._subs.delete(sub.channel); // the backend subscribes it again at connect
     }
     this._emit('disconnected', { code, reason, reconnect });
     if (!reconnect || code === FORBIDDEN) {
@@ -715,12 +740,18 @@ export class Herald {
     if (transport !== this._active) return;
     const sub = this._subs.get(frame.channel);
     if (frame.type === 'subscribe') {
+      const position = { offset: frame.offset, epoch: frame.epoch };
+      if (sub && sub.state !== 'unsubscribed' && sub._pending) {
+        sub._pushed = position; // our own subscribe in flight answers, with recovery from our offset
+        return;
+      }
       let target = sub;
       if (!target || target.state === 'unsubscribed') {
         target = new Subscription(this, frame.channel, {}, true);
         this._subs.set(frame.channel, target);
       }
-      target._subscribed({ offset: frame.offset, epoch: frame.epoch }, false);
+      target._byServer = true;
+      target._subscribed(position, false);
       this._emit('subscribe', { channel: frame.channel, subscription: target });
       return;
     }
@@ -749,7 +780,8 @@ export class Herald {
   _resubscribe(sub) {
     sub.state = 'subscribing';
     if (this._active.name === 'websocket') {
-      this._active.unsubscribe(sub.channel);
+      // A backend subscription is taken over in place (unsubscribing would give it up).
+      if (!sub._byServer) this._active.unsubscribe(sub.channel);
       this._active.subscribe(sub);
     } else {
       this._active._restart();
@@ -758,6 +790,11 @@ export class Herald {
 
   _subscribeFailed(sub, error) {
     if (error.code === 503 || error.code === 504) return; // the connection is going; resubscribed at reconnect
+    if (error.code === 409) {
+      // The backend is subscribing this connection to the channel right now: its push settles it.
+      if (sub._pushed) sub._subscribed(sub._pushed, false);
+      return;
+    }
     sub.state = 'unsubscribed';
     if (this._subs.get(sub.channel) === sub) this._subs.delete(sub.channel);
     sub._reject(error);

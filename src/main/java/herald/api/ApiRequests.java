@@ -6,6 +6,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -76,6 +77,28 @@ final class ApiRequests {
     JsonNode node = body.get(field);
     if (node == null || !node.isString() || node.asString().isEmpty()) {
       throw HeraldException.badRequest("field '" + field + "' must be a non-empty string");
+    }
+    return node.asString();
+  }
+
+  /** The longest idempotency key accepted (README, Backend API). */
+  static final int MAX_IDEMPOTENCY_KEY_LENGTH = 64;
+
+  /** The optional idempotency key: 1-64 characters, or {@code null} when absent. */
+  @Nullable String idempotencyKey(JsonNode body, String field) {
+    JsonNode node = body.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isString()
+        || node.asString().isEmpty()
+        || node.asString().length() > MAX_IDEMPOTENCY_KEY_LENGTH) {
+      throw HeraldException.badRequest(
+          "field '"
+              + field
+              + "' must be a string of 1-"
+              + MAX_IDEMPOTENCY_KEY_LENGTH
+              + " characters");
     }
     return node.asString();
   }

@@ -37,6 +37,23 @@ class NodesController {
     return cluster.nodes().map(nodes -> new Info(nodes.nodes(), nodes.partial(), insecure));
   }
 
+  /**
+   * {@code POST /api/v1/subscribe {"user","channel"}}: subscribe a user's WebSocket connections to
+   * a channel, on every node.
+   */
+  @PostMapping("/subscribe")
+  Mono<Subscribed> subscribe(@RequestBody JsonNode body) {
+    return Mono.defer(
+        () -> {
+          requests.onlyFields(body, Set.of("user", "channel"));
+          String user = requests.string(body, "user");
+          var channel = requests.channel(body, "channel");
+          return cluster
+              .subscribe(user, channel)
+              .map(done -> new Subscribed(done.connections(), done.refused(), done.partial()));
+        });
+  }
+
   /** {@code POST /api/v1/unsubscribe {"user","channel"}}: revoke a channel from a user. */
   @PostMapping("/unsubscribe")
   Mono<Affected> unsubscribe(@RequestBody JsonNode body) {
@@ -66,6 +83,12 @@ class NodesController {
    * is listed; {@code insecure} when this node does not verify token signatures.
    */
   record Info(List<NodeFigures> nodes, boolean partial, boolean insecure) {}
+
+  /**
+   * The answer to a subscribe: connections that hold the channel now (newly or already), those left
+   * out at their channel limit, and whether some node did not answer in time.
+   */
+  record Subscribed(int connections, int refused, boolean partial) {}
 
   /**
    * How many connections an action reached; {@code partial} when some node did not answer in time.

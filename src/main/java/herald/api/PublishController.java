@@ -2,11 +2,15 @@ package herald.api;
 
 import herald.channel.ChannelName;
 import herald.channel.Publication;
+import herald.channel.StreamPosition;
 import herald.engine.Engine;
+import herald.engine.PublishOutcome;
 import herald.observability.HeraldMetrics;
 import herald.ratelimit.RateLimits;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -23,30 +27,37 @@ class PublishController {
   /** Most channels one broadcast may name. */
   static final int MAX_BROADCAST_CHANNELS = 1000;
 
+  private static final String IDEMPOTENCY_KEY = "idempotencyKey";
+
   private final Engine engine;
   private final ApiRequests requests;
   private final RateLimits limits;
   private final HeraldMetrics metrics;
+  private final Duration idempotencyWindow;
 
-  PublishController(Engine engine, ApiRequests requests, RateLimits limits, HeraldMetrics metrics) {
+  PublishController(
+      Engine engine,
+      ApiRequests requests,
+      RateLimits limits,
+      HeraldMetrics metrics,
+      IdempotencyProperties idempotency) {
     this.engine = engine;
     this.requests = requests;
     this.limits = limits;
     this.metrics = metrics;
+    this.idempotencyWindow = idempotency.idempotencyWindow();
   }
 
   @PostMapping("/publish")
   Mono<Published> publish(@RequestBody JsonNode body) {
     return Mono.defer(
         () -> {
-          requests.onlyFields(body, Set.of("channel", "data"));
+          requests.onlyFields(body, Set.of("channel", "data", IDEMPOTENCY_KEY));
           ChannelName channel = requests.channel(body, "channel");
           JsonNode data = requests.data(body);
+          String key = requests.idempotencyKey(body, IDEMPOTENCY_KEY);
           limits.acquireApiPublishes(1);
-          return engine
-              .publish(channel, data, null)
-              .doOnNext(published -> metrics.published(HeraldMetrics.Source.API, 1))
-              .map(PublishController::result);
+          return publish(channel, data, key).map(PublishController::result);
         });
   }
 
@@ -55,17 +66,41 @@ class PublishController {
   Mono<Broadcast> broadcast(@RequestBody JsonNode body) {
     return Mono.defer(
         () -> {
-          requests.onlyFields(body, Set.of("channels", "data"));
+          requests.onlyFields(body, Set.of("channels", "data", IDEMPOTENCY_KEY));
           List<ChannelName> channels = requests.channels(body, "channels", MAX_BROADCAST_CHANNELS);
           JsonNode data = requests.data(body);
+          String key = requests.idempotencyKey(body, IDEMPOTENCY_KEY);
           limits.acquireApiPublishes(channels.size());
           return Flux.fromIterable(channels)
-              .concatMap(channel -> engine.publish(channel, data, null))
-              .doOnNext(published -> metrics.published(HeraldMetrics.Source.API, 1))
-              .map(PublishController::resultWithChannel)
+              .concatMap(
+                  channel ->
+                      publish(channel, data, key)
+                          .map(position -> resultWithChannel(channel, position)))
               .collectList()
               .map(Broadcast::new);
         });
+  }
+
+  /**
+   * Publishes once per idempotency key and channel when a key is given (a broadcast's key applies
+   * to each of its channels separately); counts only what was published.
+   */
+  private Mono<StreamPosition> publish(ChannelName channel, JsonNode data, @Nullable String key) {
+    if (key == null) {
+      return engine
+          .publish(channel, data, null)
+          .doOnNext(published -> metrics.published(HeraldMetrics.Source.API, 1))
+          .map(Publication::position);
+    }
+    return engine
+        .publishOnce(channel, data, key, idempotencyWindow)
+        .doOnNext(
+            outcome -> {
+              if (!outcome.repeat()) {
+                metrics.published(HeraldMetrics.Source.API, 1);
+              }
+            })
+        .map(PublishOutcome::position);
   }
 
   /** The answer to {@code publish}. */
@@ -77,12 +112,11 @@ class PublishController {
   /** The answer to {@code broadcast}. */
   record Broadcast(List<ChannelPublished> results) {}
 
-  private static Published result(Publication publication) {
-    return new Published(publication.offset(), publication.epoch());
+  private static Published result(StreamPosition position) {
+    return new Published(position.offset(), position.epoch());
   }
 
-  private static ChannelPublished resultWithChannel(Publication publication) {
-    return new ChannelPublished(
-        publication.channel().value(), publication.offset(), publication.epoch());
+  private static ChannelPublished resultWithChannel(ChannelName channel, StreamPosition position) {
+    return new ChannelPublished(channel.value(), position.offset(), position.epoch());
   }
 }

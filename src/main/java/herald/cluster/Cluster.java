@@ -54,6 +54,27 @@ public final class Cluster {
             });
   }
 
+  /**
+   * What a server-side subscribe reached: the connections that hold the channel now, and those
+   * refused as they hold as many channels as they may.
+   */
+  public record Subscribed(int connections, int refused, boolean partial) {}
+
+  /**
+   * Subscribes {@code user}'s WebSocket connections on every node to {@code channel} (README,
+   * "Server-side subscriptions").
+   */
+  public Mono<Subscribed> subscribe(String user, ChannelName channel) {
+    return control
+        .ask(Operation.SUBSCRIBE, user, channel, false)
+        .map(
+            gathered ->
+                new Subscribed(
+                    gathered.replies().stream().mapToInt(Reply::connections).sum(),
+                    gathered.replies().stream().mapToInt(Reply::refused).sum(),
+                    gathered.partial()));
+  }
+
   /** Revokes {@code channel} from {@code user}'s connections on every node. */
   public Mono<Reach> unsubscribe(String user, ChannelName channel) {
     return control.ask(Operation.UNSUBSCRIBE, user, channel, false).map(Cluster::reach);

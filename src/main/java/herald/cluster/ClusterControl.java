@@ -151,6 +151,18 @@ final class ClusterControl {
               .unsubscribe(
                   String.valueOf(request.user()), ChannelName.of(String.valueOf(request.channel())))
               .map(count -> reply(request, count, Map.of()));
+      case SUBSCRIBE ->
+          local
+              .subscribe(
+                  String.valueOf(request.user()), ChannelName.of(String.valueOf(request.channel())))
+              .map(
+                  counts ->
+                      new Reply(
+                          request.id(),
+                          local.name(),
+                          counts.subscribed(),
+                          Map.of(),
+                          counts.refused()));
       case DISCONNECT ->
           Mono.fromSupplier(
               () ->

@@ -38,7 +38,8 @@ final class ControlMessages {
   enum Operation {
     CHANNELS,
     UNSUBSCRIBE,
-    DISCONNECT
+    DISCONNECT,
+    SUBSCRIBE
   }
 
   /** An action for every node; {@code replyTo} is the asking node. */
@@ -50,8 +51,17 @@ final class ControlMessages {
       @Nullable String channel,
       boolean reconnect) {}
 
-  /** One node's answer: the connections it acted on, or its active channels. */
-  record Reply(String id, String node, int connections, Map<String, Integer> channels) {}
+  /**
+   * One node's answer: the connections it acted on, or its active channels; {@code refused}: the
+   * connections a subscribe left out, as they hold as many channels as they may.
+   */
+  record Reply(
+      String id, String node, int connections, Map<String, Integer> channels, int refused) {
+
+    Reply(String id, String node, int connections, Map<String, Integer> channels) {
+      this(id, node, connections, channels, 0);
+    }
+  }
 
   private final JsonMapper json;
   private final SecretKeySpec key;
@@ -84,6 +94,7 @@ final class ControlMessages {
     node.put("reply", reply.id());
     node.put("node", reply.node());
     node.put("connections", reply.connections());
+    node.put("refused", reply.refused());
     ObjectNode channels = node.putObject("channels");
     reply.channels().forEach(channels::put);
     return signed(node);
@@ -157,7 +168,8 @@ final class ControlMessages {
           node.get("reply").asString(),
           node.get("node").asString(),
           node.path("connections").asInt(),
-          channels);
+          channels,
+          node.path("refused").asInt(0));
     }
     return null;
   }

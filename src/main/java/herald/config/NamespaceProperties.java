@@ -42,6 +42,10 @@ public record NamespaceProperties(
    * join-leave} are {@code null} when not set: they are on (presence) and off (join-leave) in
    * ordinary namespaces, and both off where {@code anonymous} is true, since they show user ids to
    * whoever subscribes, and there that is anyone. Setting them explicitly wins.
+   *
+   * <p>{@code schema} (a file path or {@code classpath:} location of a JSON Schema) and {@code
+   * publish-proxy} (an http(s) URL) concern client publications only; the {@code schema} and {@code
+   * proxy} packages read them (README "Backend integration").
    */
   public record Namespace(
       @DefaultValue("100") @PositiveOrZero int historySize,
@@ -49,7 +53,9 @@ public record NamespaceProperties(
       @Nullable Boolean presence,
       @Nullable Boolean joinLeave,
       @DefaultValue("false") boolean clientPublish,
-      @DefaultValue("false") boolean anonymous) {
+      @DefaultValue("false") boolean anonymous,
+      @Nullable String schema,
+      @Nullable String publishProxy) {
 
     ChannelOptions toOptions() {
       boolean presenceOn = presence != null ? presence : !anonymous;

@@ -55,6 +55,13 @@ public final class ClientSession implements Subscriber {
 
   private static final Object RESERVED = new Object();
 
+  /**
+   * The channels the server subscribed this connection to (backend API, {@code channels} claim):
+   * held by the backend's decision, so no permission check applies to them, now or at a refresh.
+   * Created on first use: most connections never have one.
+   */
+  private volatile @Nullable Set<ChannelName> subscribedByServer;
+
   /** The reason of the {@code unsubscribe} push when a refreshed token no longer permits. */
   public static final String NO_LONGER_PERMITTED = "permission revoked";
 
@@ -138,15 +145,133 @@ public final class ClientSession implements Subscriber {
       ChannelName channel, @Nullable StreamPosition since, Consumer<Recovery> beforeReplay) {
     return Mono.defer(
         () -> {
-          services.permissions().checkSubscribe(credentials(), channel);
+          boolean takenOver = false;
+          if (heldByServer(channel)) {
+            // The client takes over what the server subscribed it to, from its own position (a
+            // reconnect's recovery): the backend's decision stands, so no permission check.
+            takenOver = takeOver(channel);
+          } else {
+            services.permissions().checkSubscribe(credentials(), channel);
+            unmark(channel); // left by a server-side subscribe released while in progress
+          }
           reserve(channel);
-          return services
-              .registry()
-              .subscribe(channel, since, this, beforeReplay)
-              .flatMap(subscription -> hold(channel, subscription))
-              .doOnError(error -> channels.remove(channel, RESERVED))
-              .doOnCancel(() -> channels.remove(channel, RESERVED));
+          return subscribeReserved(channel, since, beforeReplay, takenOver);
         });
+  }
+
+  /**
+   * Subscribes a reserved channel and joins its presence; {@code inPresence} when a taken-over
+   * subscription left the connection in it (no second join, and a failure leaves it).
+   */
+  private Mono<Void> subscribeReserved(
+      ChannelName channel,
+      @Nullable StreamPosition since,
+      Consumer<Recovery> beforeReplay,
+      boolean inPresence) {
+    Mono<Void> subscribed =
+        services
+            .registry()
+            .subscribe(channel, since, this, beforeReplay)
+            .flatMap(subscription -> hold(channel, subscription, inPresence))
+            .doOnError(error -> unreserve(channel))
+            .doOnCancel(() -> unreserve(channel));
+    return inPresence
+        ? subscribed.onErrorResume(error -> leave(channel).then(Mono.error(error)))
+        : subscribed;
+  }
+
+  private void unreserve(ChannelName channel) {
+    if (channels.remove(channel, RESERVED)) {
+      unmark(channel);
+    }
+  }
+
+  private void unmark(ChannelName channel) {
+    Set<ChannelName> byServer = subscribedByServer;
+    if (byServer != null) {
+      byServer.remove(channel);
+    }
+  }
+
+  /** Whether the server may subscribe this connection (WebSocket, not SSE). */
+  public boolean acceptsServerSubscriptions() {
+    return connection.acceptsServerSubscriptions();
+  }
+
+  /** What a {@linkplain #subscribeByServer server-side subscribe} did to this connection. */
+  public enum ServerSubscribe {
+    SUBSCRIBED,
+    ALREADY_SUBSCRIBED,
+    /** Not subscribed: the connection holds {@code herald.limits.max-channels-per-connection}. */
+    AT_LIMIT
+  }
+
+  /**
+   * Subscribes this connection to {@code channel} because the server decided so (backend API,
+   * {@code channels} claim): no permission check, but the channels-per-connection limit holds. The
+   * client gets a {@code subscribe} push with the channel's position before any publication of it.
+   * A channel already held (or being subscribed) is left as it is. Empty when the connection closed
+   * meanwhile.
+   */
+  public Mono<ServerSubscribe> subscribeByServer(ChannelName channel) {
+    return Mono.defer(
+        () -> {
+          if (!connection.acceptsServerSubscriptions()) {
+            throw HeraldException.badRequest("server-side subscriptions are for WebSocket");
+          }
+          if (closed) {
+            return Mono.empty();
+          }
+          if (channels.containsKey(channel)) {
+            return Mono.just(ServerSubscribe.ALREADY_SUBSCRIBED);
+          }
+          if (channels.size() >= services.limits().maxChannelsPerConnection()) {
+            return Mono.just(ServerSubscribe.AT_LIMIT);
+          }
+          if (channels.putIfAbsent(channel, RESERVED) != null) {
+            return Mono.just(ServerSubscribe.ALREADY_SUBSCRIBED);
+          }
+          markSubscribedByServer(channel);
+          return subscribeReserved(
+                  channel,
+                  null,
+                  recovery -> connection.subscribedByServer(channel, recovery.latest()),
+                  false)
+              .thenReturn(ServerSubscribe.SUBSCRIBED);
+        });
+  }
+
+  private void markSubscribedByServer(ChannelName channel) {
+    Set<ChannelName> byServer = subscribedByServer;
+    if (byServer == null) {
+      synchronized (this) {
+        byServer = subscribedByServer;
+        if (byServer == null) {
+          byServer = ConcurrentHashMap.newKeySet(1);
+          subscribedByServer = byServer;
+        }
+      }
+    }
+    byServer.add(channel);
+  }
+
+  private boolean heldByServer(ChannelName channel) {
+    Set<ChannelName> byServer = subscribedByServer;
+    return byServer != null && byServer.contains(channel) && channels.containsKey(channel);
+  }
+
+  /**
+   * Lets go of a server-held subscription so the client's own subscribe replaces it, keeping the
+   * mark and presence; one still in progress stays, and the client's subscribe gets 409. Returns
+   * whether it let go.
+   */
+  private boolean takeOver(ChannelName channel) {
+    Object held = channels.get(channel);
+    if (held instanceof Subscription subscription && channels.remove(channel, held)) {
+      services.registry().unsubscribe(subscription);
+      return true;
+    }
+    return false;
   }
 
   private void reserve(ChannelName channel) {
@@ -159,17 +284,20 @@ public final class ClientSession implements Subscriber {
     }
   }
 
-  private Mono<Void> hold(ChannelName channel, Subscription subscription) {
+  private Mono<Void> hold(ChannelName channel, Subscription subscription, boolean inPresence) {
+    Mono<Void> gone = inPresence ? leave(channel) : Mono.empty();
     if (!channels.replace(channel, RESERVED, subscription)) {
       // Released while the subscribe was in progress (close, revoke): let it go at once.
       services.registry().unsubscribe(subscription);
-      return Mono.empty();
+      return gone;
     }
     if (closed) {
       release(channel);
-      return Mono.empty();
+      return gone;
     }
-    return services.engine().join(channel, info()).onErrorResume(error -> Mono.empty());
+    return inPresence
+        ? Mono.empty()
+        : services.engine().join(channel, info()).onErrorResume(error -> Mono.empty());
   }
 
   /** Drops the subscription to {@code channel}, if held. */
@@ -184,6 +312,7 @@ public final class ClientSession implements Subscriber {
    */
   public Mono<Void> revokeNoLongerPermitted() {
     return Flux.defer(() -> Flux.fromIterable(channels()))
+        .filter(channel -> !heldByServer(channel))
         .filter(channel -> !services.permissions().permitsSubscribe(credentials(), channel))
         .concatMap(channel -> revoke(channel, NO_LONGER_PERMITTED))
         .then();
@@ -206,6 +335,7 @@ public final class ClientSession implements Subscriber {
     if (!(held instanceof Subscription subscription) || !channels.remove(channel, held)) {
       return false;
     }
+    unmark(channel);
     services.registry().unsubscribe(subscription);
     return true;
   }

@@ -30,6 +30,19 @@ public interface Connection {
    */
   void reset(ChannelName channel, StreamPosition position);
 
+  /**
+   * The server subscribed the connection to {@code channel} (backend API or the token's {@code
+   * channels} claim), which is now at {@code position}; called before any publication of it.
+   * Transports without server-side subscriptions (SSE, whose channels are its request's) never get
+   * it.
+   */
+  default void subscribedByServer(ChannelName channel, StreamPosition position) {}
+
+  /** Whether the server may subscribe this connection to channels (WebSocket: yes; SSE: no). */
+  default boolean acceptsServerSubscriptions() {
+    return false;
+  }
+
   /** The server removed the subscription to {@code channel} (backend API or permission change). */
   void revoked(ChannelName channel, String reason);
 

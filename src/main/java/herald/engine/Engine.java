@@ -3,6 +3,7 @@ package herald.engine;
 import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.Publication;
+import java.time.Duration;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -26,6 +27,15 @@ public interface Engine {
    * @return the publication as subscribers will see it; emits once
    */
   Mono<Publication> publish(ChannelName channel, JsonNode data, @Nullable String from);
+
+  /**
+   * Publishes a backend publication like {@link #publish}, once per {@code idempotencyKey} and
+   * channel within {@code window}: a repeat within it publishes nothing and emits the first
+   * publication's position, on every node (README, Backend API: idempotent publish). The check and
+   * the publish are one atomic step, so concurrent repeats publish once. Emits once.
+   */
+  Mono<PublishOutcome> publishOnce(
+      ChannelName channel, JsonNode data, String idempotencyKey, Duration window);
 
   /** Reads {@code channel}'s history and current position. Emits once. */
   Mono<HistoryPage> history(ChannelName channel, HistoryQuery query);

@@ -42,6 +42,12 @@ public sealed interface Command {
   /** {@code refresh}: replace the connection's token before it expires. */
   record Refresh(long id, String token) implements Command {}
 
+  /**
+   * {@code rpc}: a call of {@code method} with {@code data} (JSON {@code null} when absent) that
+   * Herald forwards to the backend ({@code herald.proxy.rpc}, README "Backend integration").
+   */
+  record Rpc(long id, String method, JsonNode data) implements Command {}
+
   /** {@code ping}: an application-level round trip. */
   record Ping(long id) implements Command {}
 

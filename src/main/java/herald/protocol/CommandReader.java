@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.NullNode;
 
 /**
  * Reads a {@link Command} from a decoded frame tree, checking every field's presence and type. Any
@@ -22,7 +23,11 @@ final class CommandReader {
           "history", Set.of("id", "op", "channel", "since", "limit"),
           "presence", Set.of("id", "op", "channel", "cursor", "limit"),
           "refresh", Set.of("id", "op", "token"),
+          "rpc", Set.of("id", "op", "method", "data"),
           "ping", Set.of("id", "op"));
+
+  /** The longest {@code rpc} method name. */
+  static final int MAX_METHOD_LENGTH = 255;
 
   private CommandReader() {}
 
@@ -65,6 +70,7 @@ final class CommandReader {
       case "presence" ->
           new Command.Presence(id, channel(frame), optionalString(frame, "cursor"), limit(frame));
       case "refresh" -> new Command.Refresh(id, requiredString(frame, "token"));
+      case "rpc" -> new Command.Rpc(id, method(frame), optionalData(frame));
       default -> new Command.Ping(id);
     };
   }
@@ -83,6 +89,19 @@ final class CommandReader {
       throw new BadField("field 'data' is required");
     }
     return data;
+  }
+
+  private static String method(JsonNode frame) {
+    String method = requiredString(frame, "method");
+    if (method.isEmpty() || method.length() > MAX_METHOD_LENGTH) {
+      throw new BadField("field 'method' must be 1-" + MAX_METHOD_LENGTH + " characters");
+    }
+    return method;
+  }
+
+  private static JsonNode optionalData(JsonNode frame) {
+    JsonNode data = frame.get("data");
+    return data == null || data.isMissingNode() ? NullNode.getInstance() : data;
   }
 
   private static @Nullable StreamPosition since(JsonNode frame) {

@@ -31,7 +31,7 @@ final class FrameTrees {
     Reply.Error error = reply.error();
     if (error != null) {
       ObjectNode body = node.putObject("error");
-      body.put("code", error.code().code());
+      body.put("code", error.code());
       body.put("message", error.message());
     } else if (reply.result() != null) {
       node.set("result", result(reply.result()));
@@ -40,6 +40,9 @@ final class FrameTrees {
   }
 
   private static ObjectNode result(Reply.Result result) {
+    if (result instanceof Reply.RpcResult rpc) {
+      return rpc.value();
+    }
     ObjectNode node = NODES.objectNode();
     if (result instanceof Reply.Connected connected) {
       node.put("client", connected.client());
@@ -95,6 +98,13 @@ final class FrameTrees {
       node.put("channel", reset.channel().value());
       node.put("offset", reset.position().offset());
       node.put("epoch", reset.position().epoch());
+      return node;
+    }
+    if (push instanceof Push.Subscribe subscribe) {
+      node.put("type", "subscribe");
+      node.put("channel", subscribe.channel().value());
+      node.put("epoch", subscribe.position().epoch());
+      node.put("offset", subscribe.position().offset());
       return node;
     }
     if (push instanceof Push.Unsubscribe unsubscribe) {

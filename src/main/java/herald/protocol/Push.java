@@ -24,6 +24,12 @@ public sealed interface Push extends ServerFrame {
    */
   record Reset(ChannelName channel, StreamPosition position) implements Push {}
 
+  /**
+   * {@code subscribe}: the server subscribed the connection to the channel (backend API or the
+   * token's {@code channels} claim); its publications after {@code position} follow.
+   */
+  record Subscribe(ChannelName channel, StreamPosition position) implements Push {}
+
   /** {@code unsubscribe}: the server removed the subscription. */
   record Unsubscribe(ChannelName channel, String reason) implements Push {}
 

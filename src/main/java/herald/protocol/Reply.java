@@ -4,6 +4,7 @@ import herald.channel.ClientInfo;
 import herald.channel.Publication;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The one answer to a request: {@code {"id":n,"result":{...}}} or {@code
@@ -21,11 +22,19 @@ public record Reply(long id, @Nullable Result result, @Nullable Error error)
   }
 
   public static Reply error(long id, ErrorCode code, String message) {
-    return new Reply(id, null, new Error(code, message));
+    return new Reply(id, null, new Error(code.code(), message));
   }
 
-  /** The error part of a reply. */
-  public record Error(ErrorCode code, String message) {}
+  /**
+   * An error reply with a code that may not be one of Herald's own: one a backend chose (README
+   * "Backend integration"); see {@link HeraldException#status()}.
+   */
+  public static Reply error(long id, HeraldException error) {
+    return new Reply(id, null, new Error(error.status(), error.getMessage()));
+  }
+
+  /** The error part of a reply: an {@link ErrorCode}'s number, or one a backend chose. */
+  public record Error(int code, String message) {}
 
   /** The result of a successful request. */
   public sealed interface Result {}
@@ -38,6 +47,9 @@ public record Reply(long id, @Nullable Result result, @Nullable Error error)
 
   /** {@code publish}: the offset the publication got. */
   public record Published(long offset) implements Result {}
+
+  /** {@code rpc}: the backend's {@code result} object, as it answered it. */
+  public record RpcResult(ObjectNode value) implements Result {}
 
   /** {@code history}: the publications and the channel's current position. */
   public record HistoryResult(

@@ -13,13 +13,16 @@ import org.jspecify.annotations.Nullable;
  * @param publish patterns of channels the user may publish to
  * @param expiresAt when the token expires; {@code null} when it never does
  * @param anonymous whether the connection presented no token
+ * @param channels the token's {@code channels} claim: channels the server subscribes a WebSocket
+ *     connection to at connect (README, "Server-side subscriptions"); they count as permitted
  */
 public record Credentials(
     String user,
     List<ChannelPattern> subscribe,
     List<ChannelPattern> publish,
     @Nullable Instant expiresAt,
-    boolean anonymous) {
+    boolean anonymous,
+    List<ChannelName> channels) {
 
   /** The user id of connections without a token. */
   public static final String ANONYMOUS_USER = "";
@@ -27,6 +30,17 @@ public record Credentials(
   public Credentials {
     subscribe = List.copyOf(subscribe);
     publish = List.copyOf(publish);
+    channels = List.copyOf(channels);
+  }
+
+  /** Credentials without a {@code channels} claim. */
+  public Credentials(
+      String user,
+      List<ChannelPattern> subscribe,
+      List<ChannelPattern> publish,
+      @Nullable Instant expiresAt,
+      boolean anonymous) {
+    this(user, subscribe, publish, expiresAt, anonymous, List.of());
   }
 
   /** A connection without a token: it may subscribe only in anonymous namespaces. */
@@ -58,7 +72,9 @@ public record Credentials(
   }
 
   boolean maySubscribe(ChannelName channel) {
-    return channel.isPersonalChannelOf(user) && !anonymous || matchesAny(subscribe, channel);
+    return channel.isPersonalChannelOf(user) && !anonymous
+        || matchesAny(subscribe, channel)
+        || channels.contains(channel);
   }
 
   boolean mayPublish(ChannelName channel) {

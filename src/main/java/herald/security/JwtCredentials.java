@@ -1,5 +1,6 @@
 package herald.security;
 
+import herald.channel.ChannelName;
 import herald.protocol.HeraldException;
 import java.security.Principal;
 import java.util.List;
@@ -18,11 +19,13 @@ public final class JwtCredentials {
         patterns(jwt, "subscribe"),
         patterns(jwt, "publish"),
         jwt.getExpiresAt(),
-        false);
+        false,
+        channels(jwt));
   }
 
   /**
-   * The credentials of a principal that Spring Security authenticated from a JWT.
+   * The credentials of a principal that Spring Security authenticated from a JWT, or of its {@link
+   * CredentialsPrincipal}.
    *
    * @throws HeraldException 401 for any other kind of principal
    */
@@ -30,7 +33,19 @@ public final class JwtCredentials {
     if (principal instanceof JwtAuthenticationToken jwt) {
       return from(jwt.getToken());
     }
+    if (principal instanceof CredentialsPrincipal compact) {
+      return compact.credentials();
+    }
     throw HeraldException.unauthorized("unsupported authentication");
+  }
+
+  /** The {@code channels} claim; {@link ChannelClaimsValidator} refused tokens with bad names. */
+  private static List<ChannelName> channels(Jwt jwt) {
+    List<String> values =
+        jwt.hasClaim(ChannelClaimsValidator.CHANNELS)
+            ? jwt.getClaimAsStringList(ChannelClaimsValidator.CHANNELS)
+            : List.of();
+    return values == null ? List.of() : values.stream().distinct().map(ChannelName::of).toList();
   }
 
   private static List<ChannelPattern> patterns(Jwt jwt, String claim) {

@@ -7,7 +7,7 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import reactor.core.publisher.Mono;
@@ -46,17 +46,26 @@ public final class ErrorResponses {
    */
   public Mono<Void> write(
       ServerHttpResponse response, ErrorCode code, String message, @Nullable Duration retryAfter) {
+    return write(response, code.code(), message, retryAfter);
+  }
+
+  /**
+   * {@link #write(ServerHttpResponse, ErrorCode, String, Duration)} with a status that may not be
+   * an {@link ErrorCode}'s: one a backend chose (README "Backend integration").
+   */
+  public Mono<Void> write(
+      ServerHttpResponse response, int code, String message, @Nullable Duration retryAfter) {
     if (response.isCommitted()) {
       return Mono.empty();
     }
-    response.setStatusCode(HttpStatus.valueOf(code.code()));
+    response.setStatusCode(HttpStatusCode.valueOf(code));
     HttpHeaders headers = response.getHeaders();
     headers.setContentType(MediaType.APPLICATION_JSON);
     headers.setCacheControl("no-store");
     if (retryAfter != null) {
       headers.set(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, retryAfter.toSeconds())));
     }
-    DataBuffer buffer = response.bufferFactory().wrap(body(code, message));
+    DataBuffer buffer = response.bufferFactory().wrap(bodyWithCode(code, message));
     return response.writeWith(Mono.just(buffer));
   }
 

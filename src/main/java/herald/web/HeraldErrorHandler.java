@@ -37,7 +37,7 @@ public final class HeraldErrorHandler implements WebExceptionHandler {
     }
     if (error instanceof HeraldException herald) {
       return responses.write(
-          exchange.getResponse(), herald.code(), herald.getMessage(), herald.retryAfter());
+          exchange.getResponse(), herald.status(), herald.getMessage(), herald.retryAfter());
     }
     if (error instanceof ServerWebInputException || error instanceof DecodingException) {
       return responses.write(exchange.getResponse(), ErrorCode.BAD_REQUEST, "malformed request");

@@ -26,7 +26,10 @@ class ConfigurationValidationTests {
         "herald.redis.url=http://127.0.0.1:6379 | herald.redis.url",
         "herald.redis.url=redis-sentinel://127.0.0.1:26379 | herald.redis.url",
         "herald.redis.max-commands-in-flight=0 | herald.redis.max-commands-in-flight",
-        "herald.redis.max-queued-commands=-5 | herald.redis.max-queued-commands"
+        "herald.redis.max-queued-commands=-5 | herald.redis.max-queued-commands",
+        "herald.api.idempotency-window=0s | herald.api.idempotency-window",
+        "herald.api.idempotency-window=soon | herald.api.idempotency-window",
+        "herald.engine.idempotency-keys=0 | herald.engine"
       })
   void aBadSettingStopsStartUpNamingIt(String setting, String named) {
     SpringApplicationBuilder app =

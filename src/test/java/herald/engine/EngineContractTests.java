@@ -225,6 +225,40 @@ public abstract class EngineContractTests {
     assertThat(second.cursor()).as("the last page has no cursor").isNull();
   }
 
+  @Test
+  void aRepeatedIdempotencyKeyPublishesNothingAndAnswersTheFirstPosition() {
+    ChannelName channel = channel("news");
+    engine.subscribe(channel).block(TIMEOUT);
+    PublishOutcome first =
+        engine.publishOnce(channel, data(1), "order-17", Duration.ofMinutes(5)).block(TIMEOUT);
+    PublishOutcome repeat =
+        engine.publishOnce(channel, data(2), "order-17", Duration.ofMinutes(5)).block(TIMEOUT);
+    assertThat(first.repeat()).isFalse();
+    assertThat(first.position().offset()).isEqualTo(1);
+    assertThat(repeat.repeat()).isTrue();
+    assertThat(repeat.position()).isEqualTo(first.position());
+    Publication next = publishAll(channel, 1).get(0);
+    assertThat(next.offset()).as("the repeat took no offset").isEqualTo(2);
+    assertThat(listener.publications)
+        .extracting(Publication::offset)
+        .as("the repeat was not delivered")
+        .containsExactly(1L, 2L);
+  }
+
+  @Test
+  void anIdempotencyKeyIsPerChannel() {
+    ChannelName one = channel("news");
+    ChannelName other = channel("news");
+    publishAll(other, 2);
+    PublishOutcome first =
+        engine.publishOnce(one, data(1), "k", Duration.ofMinutes(5)).block(TIMEOUT);
+    PublishOutcome second =
+        engine.publishOnce(other, data(1), "k", Duration.ofMinutes(5)).block(TIMEOUT);
+    assertThat(first.repeat()).isFalse();
+    assertThat(second.repeat()).isFalse();
+    assertThat(second.position().offset()).isEqualTo(3);
+  }
+
   protected List<Publication> publishAll(ChannelName channel, int count) {
     List<Publication> published =
         Flux.range(1, count)

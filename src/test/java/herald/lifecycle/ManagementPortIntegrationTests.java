@@ -11,10 +11,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
 
 /**
  * {@code management.server.port} ({@code MANAGEMENT_SERVER_PORT}) moves the actuator off the client
@@ -48,10 +51,10 @@ class ManagementPortIntegrationTests {
 
   @BeforeEach
   void clients() {
-    clients = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build();
+    clients = WebTestClient.bindToServer(unpooled()).baseUrl("http://127.0.0.1:" + port).build();
     // The engine's health check waits up to 2 s for Redis; on a loaded machine more.
     management =
-        WebTestClient.bindToServer()
+        WebTestClient.bindToServer(unpooled())
             .baseUrl("http://127.0.0.1:" + managementPort)
             .responseTimeout(Duration.ofSeconds(30))
             .build();
@@ -96,6 +99,15 @@ class ManagementPortIntegrationTests {
       redis.start();
     }
     await().atMost(Duration.ofSeconds(60)).until(() -> readinessStatus() == 200);
+  }
+
+  /**
+   * A new connection per request. The default client keeps connections in a pool shared by every
+   * test class of the JVM; a pooled connection to a port an earlier test's server used (ports from
+   * 0 can come back) may be one no server answers on any more.
+   */
+  private static ReactorClientHttpConnector unpooled() {
+    return new ReactorClientHttpConnector(HttpClient.create(ConnectionProvider.newConnection()));
   }
 
   private int readinessStatus() {

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.NullNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /** Golden tests: the exact frames of README "The protocol", both ways. */
 class JsonFrameCodecTests {
@@ -105,6 +107,27 @@ class JsonFrameCodecTests {
   }
 
   @Test
+  void rpcDecodesWithOptionalDataAndEncodesTheBackendsResultAndCodes() {
+    assertThat(decode("{\"id\":9,\"op\":\"rpc\",\"method\":\"sum\",\"data\":[1,2]}"))
+        .isEqualTo(new Command.Rpc(9, "sum", json.readTree("[1,2]")));
+    assertThat(decode("{\"id\":9,\"op\":\"rpc\",\"method\":\"now\"}"))
+        .isEqualTo(new Command.Rpc(9, "now", NullNode.getInstance()));
+    for (String bad :
+        List.of(
+            "{\"id\":9,\"op\":\"rpc\"}",
+            "{\"id\":9,\"op\":\"rpc\",\"method\":\"\"}",
+            "{\"id\":9,\"op\":\"rpc\",\"method\":\"" + "m".repeat(256) + "\"}",
+            "{\"id\":9,\"op\":\"rpc\",\"method\":7}",
+            "{\"id\":9,\"op\":\"rpc\",\"method\":\"m\",\"channel\":\"c\"}")) {
+      assertThat(decode(bad)).as(bad).isInstanceOf(Command.Invalid.class);
+    }
+    assertThat(encode(Reply.ok(9, new Reply.RpcResult((ObjectNode) json.readTree("{\"sum\":3}")))))
+        .isEqualTo("{\"id\":9,\"result\":{\"sum\":3}}");
+    assertThat(encode(Reply.error(9, HeraldException.fromBackend(422, "no"))))
+        .isEqualTo("{\"id\":9,\"error\":{\"code\":422,\"message\":\"no\"}}");
+  }
+
+  @Test
   void encodesRepliesAsTheSpecShowsThem() {
     assertThat(encode(Reply.ok(1, new Reply.Connected("c1", "n1", null))))
         .isEqualTo("{\"id\":1,\"result\":{\"client\":\"c1\",\"node\":\"n1\",\"ttl\":null}}");
@@ -138,6 +161,9 @@ class JsonFrameCodecTests {
         .isEqualTo("{\"type\":\"join\",\"channel\":\"chat:1\",\"user\":\"bob\",\"client\":\"c2\"}");
     assertThat(encode(new Push.Reset(ChannelName.of("chat:1"), new StreamPosition(4, "k3J9"))))
         .isEqualTo("{\"type\":\"reset\",\"channel\":\"chat:1\",\"offset\":4,\"epoch\":\"k3J9\"}");
+    assertThat(encode(new Push.Subscribe(ChannelName.of("user:7"), new StreamPosition(4, "k3J9"))))
+        .isEqualTo(
+            "{\"type\":\"subscribe\",\"channel\":\"user:7\",\"epoch\":\"k3J9\",\"offset\":4}");
     assertThat(encode(new Push.Unsubscribe(ChannelName.of("chat:1"), "server")))
         .isEqualTo("{\"type\":\"unsubscribe\",\"channel\":\"chat:1\",\"reason\":\"server\"}");
     assertThat(encode(new Push.Disconnect(CloseCode.RESTART, "drain")))

@@ -94,6 +94,7 @@ class MsgpackFrameCodecTests {
             Reply.ok(2, new Reply.Subscribed("k3J9", 17, true)),
             Reply.error(3, ErrorCode.FORBIDDEN, "no"),
             new Push.Reset(ChannelName.of("document:42"), new StreamPosition(3, "k3J9")),
+            new Push.Subscribe(ChannelName.of("document:42"), new StreamPosition(3, "k3J9")),
             new Push.Disconnect(CloseCode.SLOW_CONSUMER, "slow consumer"))) {
       JsonNode fromMsgpack = json.readTree(unpackToJson(msgpack.encode(frame)));
       JsonNode fromJson = json.readTree(jsonCodec.encode(frame));

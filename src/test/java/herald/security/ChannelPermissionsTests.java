@@ -66,6 +66,17 @@ class ChannelPermissionsTests {
   }
 
   @Test
+  void theChannelsClaimPermitsExactlyItsChannelsToSubscribeButNotToPublish() {
+    Credentials credentials =
+        new Credentials(
+            "alice", List.of(), List.of(), NOW.plusSeconds(60), false, List.of(channel("team:7")));
+    assertThatCode(() -> permissions.checkSubscribe(credentials, channel("team:7")))
+        .doesNotThrowAnyException();
+    assertForbidden(() -> permissions.checkSubscribe(credentials, channel("team:70")));
+    assertForbidden(() -> permissions.checkPublish(credentials, channel("team:7")));
+  }
+
+  @Test
   void anonymousConnectionsMaySubscribeOnlyInAnonymousNamespaces() {
     Credentials anonymous = Credentials.anonymousUser();
     assertThatCode(() -> permissions.checkSubscribe(anonymous, channel("public:news")))

@@ -30,6 +30,7 @@ public final class TestTokens {
   private final String user;
   private final List<String> subscribe = new ArrayList<>();
   private final List<String> publish = new ArrayList<>();
+  private final List<String> channels = new ArrayList<>();
   private Instant expiresAt = Instant.now().plus(Duration.ofHours(1));
   private boolean withExp = true;
   private String secret = SECRET;
@@ -49,6 +50,12 @@ public final class TestTokens {
 
   public TestTokens publish(String... patterns) {
     publish.addAll(List.of(patterns));
+    return this;
+  }
+
+  /** The {@code channels} claim: channels the server subscribes a WebSocket connection to. */
+  public TestTokens channels(String... names) {
+    channels.addAll(List.of(names));
     return this;
   }
 
@@ -79,6 +86,9 @@ public final class TestTokens {
             .issueTime(new Date())
             .claim("subscribe", subscribe);
     claims.claim("publish", publish);
+    if (!channels.isEmpty()) {
+      claims.claim("channels", channels);
+    }
     if (withExp) {
       claims.expirationTime(Date.from(expiresAt));
     }

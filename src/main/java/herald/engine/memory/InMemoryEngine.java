@@ -5,6 +5,7 @@ import herald.channel.ChannelOptions;
 import herald.channel.ChannelOptionsResolver;
 import herald.channel.ClientInfo;
 import herald.channel.Publication;
+import herald.channel.StreamPosition;
 import herald.engine.Engine;
 import herald.engine.EngineListener;
 import herald.engine.Epochs;
@@ -12,6 +13,7 @@ import herald.engine.HistoryPage;
 import herald.engine.HistoryQuery;
 import herald.engine.PresencePage;
 import herald.engine.PresenceQuery;
+import herald.engine.PublishOutcome;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,12 +50,29 @@ public final class InMemoryEngine implements Engine, AutoCloseable {
   private final Set<ChannelName> subscribed = ConcurrentHashMap.newKeySet();
   private final Map<ChannelName, Map<String, ClientInfo>> presence = new ConcurrentHashMap<>();
   private final Disposable sweeper;
+  private final IdempotencyKeys idempotencyKeys;
   private volatile EngineListener listener = EngineListener.NONE;
+
+  /** The default bound of remembered idempotency keys ({@code herald.engine.idempotency-keys}). */
+  public static final int DEFAULT_IDEMPOTENCY_KEYS = 100_000;
 
   public InMemoryEngine(
       ChannelOptionsResolver options, Clock clock, Duration sweepInterval, Scheduler scheduler) {
+    this(options, clock, sweepInterval, scheduler, DEFAULT_IDEMPOTENCY_KEYS);
+  }
+
+  /**
+   * @param idempotencyKeys the most idempotency keys remembered at once (oldest forgotten first)
+   */
+  public InMemoryEngine(
+      ChannelOptionsResolver options,
+      Clock clock,
+      Duration sweepInterval,
+      Scheduler scheduler,
+      int idempotencyKeys) {
     this.options = options;
     this.clock = clock;
+    this.idempotencyKeys = new IdempotencyKeys(idempotencyKeys);
     this.sweeper =
         Flux.interval(sweepInterval, scheduler)
             .onBackpressureDrop()
@@ -68,6 +87,26 @@ public final class InMemoryEngine implements Engine, AutoCloseable {
   @Override
   public Mono<Publication> publish(ChannelName channel, JsonNode data, @Nullable String from) {
     return Mono.fromSupplier(() -> withStream(channel, stream -> append(stream, data, from)));
+  }
+
+  @Override
+  public Mono<PublishOutcome> publishOnce(
+      ChannelName channel, JsonNode data, String idempotencyKey, Duration window) {
+    return Mono.fromSupplier(
+        () -> withStream(channel, stream -> appendOnce(stream, data, idempotencyKey, window)));
+  }
+
+  /** Runs under the channel's monitor, so a concurrent repeat waits and then sees the key. */
+  private PublishOutcome appendOnce(
+      ChannelStream stream, JsonNode data, String idempotencyKey, Duration window) {
+    long now = clock.millis();
+    StreamPosition first = idempotencyKeys.first(stream.channel(), idempotencyKey, now);
+    if (first != null) {
+      return new PublishOutcome(first, true);
+    }
+    StreamPosition position = append(stream, data, null).position();
+    idempotencyKeys.remember(stream.channel(), idempotencyKey, position, now + window.toMillis());
+    return new PublishOutcome(position, false);
   }
 
   private Publication append(ChannelStream stream, JsonNode data, @Nullable String from) {

@@ -19,7 +19,12 @@ class InMemoryEngineConfiguration {
 
   @Bean(destroyMethod = "close")
   Engine engine(ChannelOptionsResolver options, Clock clock, EngineProperties properties) {
-    return new InMemoryEngine(options, clock, properties.sweepInterval(), Schedulers.parallel());
+    return new InMemoryEngine(
+        options,
+        clock,
+        properties.sweepInterval(),
+        Schedulers.parallel(),
+        properties.idempotencyKeys());
   }
 
   @Bean

@@ -12,6 +12,8 @@ import herald.engine.HistoryPage;
 import herald.engine.HistoryQuery;
 import herald.engine.PresencePage;
 import herald.engine.PresenceQuery;
+import herald.engine.PublishOutcome;
+import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,6 +106,20 @@ final class RedisEngine implements Engine, AutoCloseable {
         .publish(channel, data, from)
         .flatMap(fence::published)
         .flatMap(subscriptions::deliveredHere);
+  }
+
+  @Override
+  public Mono<PublishOutcome> publishOnce(
+      ChannelName channel, JsonNode data, String idempotencyKey, Duration window) {
+    return publications
+        .publishOnce(channel, data, idempotencyKey, window)
+        .flatMap(
+            once ->
+                once.repeat()
+                    ? Mono.just(new PublishOutcome(once.publication().position(), true))
+                    : subscriptions
+                        .deliveredHere(once.publication())
+                        .map(published -> new PublishOutcome(published.position(), false)));
   }
 
   /**

@@ -13,6 +13,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code herald:{<channel>}:presence}: sorted set of client ids scored by expiry (ms)
  *   <li>{@code herald:{<channel>}:clients}: hash of client id to its {@code ClientInfo} JSON
  *   <li>{@code herald:{<channel>}:pub}: the pub/sub channel of publications, joins and leaves
+ *   <li>{@code herald:{<channel>}:once:<key>}: the first result of an idempotent publish with that
+ *       key, {@code "<offset> <epoch> <ts>"}, for the idempotency window
  * </ul>
  *
  * Channel names cannot contain braces (README "The protocol"), so the tag is always the whole name.
@@ -38,6 +40,10 @@ final class RedisKeys {
 
   static String clients(ChannelName channel) {
     return PREFIX + channel.value() + "}:clients";
+  }
+
+  static String idempotency(ChannelName channel, String key) {
+    return PREFIX + channel.value() + "}:once:" + key;
   }
 
   static String pubsub(ChannelName channel) {

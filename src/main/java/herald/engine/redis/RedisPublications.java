@@ -58,6 +58,46 @@ final class RedisPublications {
         });
   }
 
+  /**
+   * Publishes a backend publication unless {@code idempotencyKey} was used on {@code channel}
+   * within {@code window}: the check, the publish and remembering the key are one script. Emits the
+   * outcome, and for a publication made now the publication too, for local delivery. (Its arguments
+   * are {@link #publish}'s for a backend publication, plus the key and the window.)
+   */
+  Mono<OnceResult> publishOnce(
+      ChannelName channel, JsonNode data, String idempotencyKey, Duration window) {
+    return Mono.defer(
+        () -> {
+          ChannelOptions channelOptions = options.optionsFor(channel);
+          // The idempotency key is third (RedisScripts.REPEAT); the pub/sub channel is also given
+          // as the last key, where a Redis Cluster routes and publishes it.
+          String[] keys = {
+            RedisKeys.meta(channel),
+            RedisKeys.history(channel),
+            RedisKeys.idempotency(channel, idempotencyKey),
+            RedisKeys.pubsub(channel)
+          };
+          String[] args = {
+            Epochs.next(),
+            json.writeValueAsString(data),
+            "0",
+            "",
+            Integer.toString(channelOptions.historySize()),
+            Long.toString(channelOptions.historyTtl().toMillis()),
+            Long.toString(metaTtl(channelOptions).toMillis()),
+            RedisKeys.pubsub(channel),
+            Long.toString(Math.max(1, window.toMillis()))
+          };
+          return connector
+              .run(RedisScripts.PUBLISH, keys, args)
+              .map(
+                  reply -> new OnceResult(published(channel, data, null, reply), reply.size() > 3));
+        });
+  }
+
+  /** A {@link #publishOnce}: the publication made now, or the first one's position for a repeat. */
+  record OnceResult(Publication publication, boolean repeat) {}
+
   private static Publication published(
       ChannelName channel, JsonNode data, @Nullable String from, List<Object> reply) {
     long offset = asLong(reply.get(0));

@@ -15,6 +15,31 @@ import java.util.HexFormat;
  */
 final class RedisScripts {
 
+  /**
+   * Idempotent publishing (README, Backend API): when ARGV[9] (the window in ms) is given, KEYS[3]
+   * is the idempotency key, in the channel's slot; when it holds a first result, the publish script
+   * returns that result with a 4th element 1 and publishes nothing; else {@link #REMEMBER_FIRST}
+   * stores the result for ARGV[9] ms. Keyed by ARGV[9], not by the number of keys, so that keys may
+   * follow it.
+   */
+  private static final String REPEAT =
+      """
+      if ARGV[9] then
+        local first = redis.call('GET', KEYS[3])
+        if first then
+          local offset, epoch, ts = string.match(first, '^(%d+) (%S+) (%d+)$')
+          return {tonumber(offset), epoch, ts, 1}
+        end
+      end
+      """;
+
+  private static final String REMEMBER_FIRST =
+      """
+      if ARGV[9] then
+        redis.call('SET', KEYS[3], offset .. ' ' .. epoch .. ' ' .. ts, 'PX', ARGV[9])
+      end
+      """;
+
   /** Lua that sets {@code now} to Redis's time in milliseconds; scripts elsewhere start with it. */
   static final String NOW =
       """
@@ -39,11 +64,15 @@ final class RedisScripts {
    */
   static final Script PUBLISH =
       new Script(
-          EPOCH
+          REPEAT
+              + EPOCH
               + NOW
               + """
               local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
               local ts = string.format('%.0f', now)
+              """
+              + REMEMBER_FIRST
+              + """
               local payload = '{"ts":' .. ts .. ',"offset":' .. offset
                 .. ',"epoch":' .. cjson.encode(epoch)
               if ARGV[3] == '1' then

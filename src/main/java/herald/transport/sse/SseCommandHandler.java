@@ -10,6 +10,9 @@ import herald.protocol.Command;
 import herald.protocol.HeraldException;
 import herald.protocol.JsonFrameCodec;
 import herald.protocol.Reply;
+import herald.proxy.BackendProxy;
+import herald.proxy.Caller;
+import herald.proxy.ClientPublications;
 import herald.ratelimit.RateLimits;
 import herald.security.BearerTokens;
 import herald.security.ChannelPermissions;
@@ -31,10 +34,11 @@ import tools.jackson.databind.json.JsonMapper;
  * WebSocket cannot connect (the browser client's fallback, README "Client").
  *
  * <p>One request frame of the WebSocket protocol in ({@code publish}, {@code history}, {@code
- * presence}, {@code ping}), its reply out, with the permissions of the request's token. Nothing is
- * kept between requests, so any node answers and no sticky session is needed. What changes a
- * connection's channels ({@code subscribe}, {@code unsubscribe}) is not here: the client reopens
- * its stream with the new channel list and its cursor, which resumes every channel where it was.
+ * presence}, {@code rpc}, {@code ping}), its reply out, with the permissions of the request's
+ * token. Nothing is kept between requests, so any node answers and no sticky session is needed.
+ * What changes a connection's channels ({@code subscribe}, {@code unsubscribe}) is not here: the
+ * client reopens its stream with the new channel list and its cursor, which resumes every channel
+ * where it was.
  */
 final class SseCommandHandler {
 
@@ -51,6 +55,8 @@ final class SseCommandHandler {
   private final LimitProperties limits;
   private final long maxMessageSize;
   private final HeraldMetrics metrics;
+  private final ClientPublications publications;
+  private final BackendProxy backend;
 
   SseCommandHandler(
       JsonFrameCodec codec,
@@ -61,7 +67,9 @@ final class SseCommandHandler {
       ClientAddress addresses,
       JsonMapper json,
       LimitProperties limits,
-      HeraldMetrics metrics) {
+      HeraldMetrics metrics,
+      ClientPublications publications,
+      BackendProxy backend) {
     this.codec = codec;
     this.tokens = tokens;
     this.permissions = permissions;
@@ -72,6 +80,8 @@ final class SseCommandHandler {
     this.limits = limits;
     this.maxMessageSize = limits.maxMessageSize().toBytes();
     this.metrics = metrics;
+    this.publications = publications;
+    this.backend = backend;
   }
 
   Mono<ServerResponse> command(ServerRequest request) {
@@ -149,6 +159,12 @@ final class SseCommandHandler {
     if (command instanceof Command.Ping ping) {
       return Mono.just(Reply.ok(ping.id(), new Reply.Empty()));
     }
+    if (command instanceof Command.Rpc rpc) {
+      // No connection, so no client id: the backend sees "client": null.
+      return backend
+          .rpc(rpc.method(), rpc.data(), new Caller(credentials.user(), null))
+          .map(result -> Reply.ok(rpc.id(), new Reply.RpcResult(result)));
+    }
     return Mono.error(
         HeraldException.badRequest(
             "this op is not sent over HTTP: the SSE stream's channel parameters subscribe, and"
@@ -159,9 +175,9 @@ final class SseCommandHandler {
     if (json.writeValueAsBytes(publish.data()).length > maxMessageSize) {
       throw HeraldException.tooLarge("data is larger than " + maxMessageSize + " bytes");
     }
-    permissions.checkPublish(credentials, publish.channel());
-    return engine
-        .publish(publish.channel(), publish.data(), credentials.user())
+    return publications
+        .admit(credentials, null, publish.channel(), publish.data())
+        .flatMap(data -> engine.publish(publish.channel(), data, credentials.user()))
         .doOnNext(publication -> metrics.published(HeraldMetrics.Source.CLIENT, 1))
         .map(publication -> Reply.ok(publish.id(), new Reply.Published(publication.offset())));
   }

@@ -6,6 +6,8 @@ import herald.connection.Heartbeat;
 import herald.engine.Engine;
 import herald.observability.HeraldMetrics;
 import herald.protocol.JsonFrameCodec;
+import herald.proxy.BackendProxy;
+import herald.proxy.ClientPublications;
 import herald.ratelimit.RateLimits;
 import herald.security.ChannelPermissions;
 import herald.security.TokenVerifier;
@@ -41,7 +43,9 @@ class SseConfiguration {
       JsonFrameCodec codec,
       Engine engine,
       RateLimits rateLimits,
-      ClientAddress addresses) {
+      ClientAddress addresses,
+      ClientPublications publications,
+      BackendProxy backend) {
     SseHandler handler =
         new SseHandler(
             sessions,
@@ -55,7 +59,17 @@ class SseConfiguration {
             metrics);
     SseCommandHandler commands =
         new SseCommandHandler(
-            codec, tokens, permissions, engine, rateLimits, addresses, json, limits, metrics);
+            codec,
+            tokens,
+            permissions,
+            engine,
+            rateLimits,
+            addresses,
+            json,
+            limits,
+            metrics,
+            publications,
+            backend);
     return RouterFunctions.route()
         .GET(ConnectionEndpoints.SSE, handler::stream)
         .POST("/sse/commands", commands::command)

@@ -12,12 +12,13 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
 import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.util.concurrent.Queues;
@@ -57,6 +58,7 @@ final class ChannelWriter implements Runnable {
 
   private final Channel channel;
   private final FrameCodec codec;
+  private final PublicationFrames frames;
   private final int capacity;
   private final long capacityBytes;
   private final Duration finishGrace;
@@ -71,6 +73,7 @@ final class ChannelWriter implements Runnable {
   // What the current drain wrote, for the metrics; the event loop's alone, like done.
   private int batchPublications;
   private long batchOldest = TransportMetrics.NOT_TIMED;
+  private @Nullable Boolean compressed; // the event loop's alone; see compressed()
 
   /**
    * @param capacity most frames waiting to be written
@@ -88,8 +91,30 @@ final class ChannelWriter implements Runnable {
       long capacityBytes,
       Duration finishGrace,
       TransportMetrics metrics) {
+    this(
+        channel,
+        codec,
+        new PublicationFrames(codec),
+        capacity,
+        capacityBytes,
+        finishGrace,
+        metrics);
+  }
+
+  /**
+   * @param frames {@code codec}'s publication frames, shared by the connections of the codec
+   */
+  ChannelWriter(
+      Channel channel,
+      FrameCodec codec,
+      PublicationFrames frames,
+      int capacity,
+      long capacityBytes,
+      Duration finishGrace,
+      TransportMetrics metrics) {
     this.channel = channel;
     this.codec = codec;
+    this.frames = frames;
     this.capacity = capacity;
     this.capacityBytes = capacityBytes;
     this.finishGrace = finishGrace;
@@ -240,23 +265,43 @@ final class ChannelWriter implements Runnable {
     counted();
   }
 
-  private WebSocketFrame frameFor(Object item) {
+  private Object frameFor(Object item) {
     if (item == PING) {
       return new PingWebSocketFrame();
     }
-    byte[] frame;
+    Push.Message message = null;
     if (item instanceof Replayed replayed) {
       batchPublications++;
-      frame = codec.encode(replayed.message());
-    } else if (item instanceof Push.Message message) {
+      message = replayed.message();
+    } else if (item instanceof Push.Message live) {
       batchPublications++;
-      batchOldest = Math.min(batchOldest, message.publication().ts());
-      frame = codec.encode(message);
-    } else {
-      frame = (byte[]) item;
+      batchOldest = Math.min(batchOldest, live.publication().ts());
+      message = live;
     }
-    queuedBytes.addAndGet(-frame.length);
-    return frameOf(frame);
+    if (message == null) {
+      byte[] frame = (byte[]) item;
+      queuedBytes.addAndGet(-frame.length);
+      return frameOf(frame);
+    }
+    queuedBytes.addAndGet(-codec.encode(message).length);
+    if (compressed()) {
+      return frameOf(codec.encode(message));
+    }
+    // Framed once per publication and codec; each subscriber's write copies those bytes into a
+    // buffer for its socket.
+    return WebSocketFrames.copy(channel.alloc(), frames.framed(message));
+  }
+
+  /**
+   * Whether the connection negotiated permessage-deflate, whose encoder compresses {@code
+   * WebSocketFrame}s: such a connection gets frame objects, every other one ready framed bytes.
+   * Known once the handshake is over, so asked at the first write.
+   */
+  private boolean compressed() {
+    if (compressed == null) {
+      compressed = channel.pipeline().get(WebSocketExtensionEncoder.class) != null;
+    }
+    return compressed;
   }
 
   /** Counts the drain's publications and times its oldest live one: once per drain, not frame. */
@@ -286,9 +331,12 @@ final class ChannelWriter implements Runnable {
     }
   }
 
-  private WebSocketFrame frameOf(byte[] frame) {
+  private Object frameOf(byte[] payload) {
+    if (!compressed()) {
+      return WebSocketFrames.frame(channel.alloc(), codec.binary(), payload);
+    }
     // Wrapping shares the array (no copy); the frame encoder copies it into the socket's buffer.
-    var payload = Unpooled.wrappedBuffer(frame);
-    return codec.binary() ? new BinaryWebSocketFrame(payload) : new TextWebSocketFrame(payload);
+    var wrapped = Unpooled.wrappedBuffer(payload);
+    return codec.binary() ? new BinaryWebSocketFrame(wrapped) : new TextWebSocketFrame(wrapped);
   }
 }

@@ -13,6 +13,9 @@ import herald.protocol.Command;
 import herald.protocol.ErrorCode;
 import herald.protocol.HeraldException;
 import herald.protocol.Reply;
+import herald.proxy.BackendProxy;
+import herald.proxy.Caller;
+import herald.proxy.ClientPublications;
 import herald.security.Credentials;
 import herald.security.TokenVerifier;
 import java.time.Clock;
@@ -40,11 +43,17 @@ final class CommandDispatcher {
   private final LimitProperties limits;
   private final Clock clock;
   private final HeraldMetrics metrics;
+  private final ClientPublications publications;
+  private final BackendProxy backend;
+  private final BackendCallLane backendCalls;
   private volatile boolean connected;
   // Completes once the last history or presence reply reached the socket; only the dispatching
   // chain (one command at a time) reads and writes it.
   private Mono<Void> largeReplyWritten = Mono.empty();
   private boolean connectFrameSeen;
+  // The channels claim of a token given at the handshake, subscribed before any command runs;
+  // null without one, so that other connections' commands take no extra step.
+  private final @Nullable Mono<Void> claimedAtHandshake;
 
   CommandDispatcher(
       ClientSession client,
@@ -55,7 +64,12 @@ final class CommandDispatcher {
       LimitProperties limits,
       Clock clock,
       HeraldMetrics metrics,
-      boolean connected) {
+      boolean connected,
+      ClientPublications publications,
+      BackendProxy backend) {
+    this.publications = publications;
+    this.backend = backend;
+    this.backendCalls = new BackendCallLane(backend.maxInFlightPerConnection());
     this.client = client;
     this.connection = connection;
     this.sessions = sessions;
@@ -65,6 +79,18 @@ final class CommandDispatcher {
     this.clock = clock;
     this.metrics = metrics;
     this.connected = connected;
+    this.claimedAtHandshake =
+        connected && !client.credentials().channels().isEmpty()
+            ? ClaimedChannels.subscribe(client, client.credentials()).cache()
+            : null;
+  }
+
+  /**
+   * Subscribes the channels claimed by the handshake's token; the transport subscribes to it as the
+   * connection starts, and commands wait for it.
+   */
+  Mono<Void> claimedAtHandshake() {
+    return claimedAtHandshake == null ? Mono.empty() : claimedAtHandshake;
   }
 
   /** Whether the connection is authenticated (by its handshake or a {@code connect} frame). */
@@ -72,9 +98,19 @@ final class CommandDispatcher {
     return connected;
   }
 
+  /**
+   * Runs the commands that wait for a backend (proxied publishes, {@code rpc}) beside the command
+   * chain until {@code ended} completes; part of the connection's chain, like the inbound frames.
+   */
+  Mono<Void> backendCalls(Mono<Void> ended) {
+    return backendCalls.run(ended);
+  }
+
   /** Runs {@code command} and queues its reply. Never fails. */
   Mono<Void> dispatch(Command command) {
-    return Mono.defer(() -> route(command)).onErrorResume(error -> replyError(command.id(), error));
+    Mono<Void> routed = Mono.defer(() -> route(command));
+    return (claimedAtHandshake == null ? routed : claimedAtHandshake.then(routed))
+        .onErrorResume(error -> replyError(command.id(), error));
   }
 
   private Mono<Void> route(Command command) {
@@ -113,6 +149,14 @@ final class CommandDispatcher {
     if (command instanceof Command.Ping) {
       return reply(ok(command, new Reply.Empty()));
     }
+    if (command instanceof Command.Rpc rpc) {
+      Mono<Reply> called =
+          backend
+              .rpc(rpc.method(), rpc.data(), new Caller(client.credentials().user(), client.id()))
+              .map(result -> ok(rpc, new Reply.RpcResult(result)));
+      // Without an rpc endpoint the 404 is immediate: nothing to wait for beside the commands.
+      return backend.rpcEnabled() ? besideCommands(rpc, called) : called.flatMap(this::reply);
+    }
     throw new IllegalStateException("unhandled command " + command.getClass().getSimpleName());
   }
 
@@ -127,9 +171,11 @@ final class CommandDispatcher {
         .flatMap(
             credentials ->
                 reply(
-                    ok(
-                        connect,
-                        new Reply.Connected(client.id(), sessions.nodeName(), ttl(credentials)))))
+                        ok(
+                            connect,
+                            new Reply.Connected(
+                                client.id(), sessions.nodeName(), ttl(credentials))))
+                    .then(ClaimedChannels.subscribe(client, credentials)))
         .onErrorResume(HeraldException.class, error -> refuseConnect(connect.id(), error));
   }
 
@@ -172,10 +218,32 @@ final class CommandDispatcher {
     if (json.writeValueAsBytes(publish.data()).length > maxMessageSize) {
       throw HeraldException.tooLarge("data is larger than " + maxMessageSize + " bytes");
     }
-    return client
-        .publish(publish.channel(), publish.data())
-        .doOnNext(published -> metrics.published(HeraldMetrics.Source.CLIENT, 1))
-        .flatMap(publication -> reply(ok(publish, new Reply.Published(publication.offset()))));
+    Mono<Reply> published =
+        publications
+            .admit(client.credentials(), client.id(), publish.channel(), publish.data())
+            .flatMap(data -> client.publish(publish.channel(), data))
+            .doOnNext(publication -> metrics.published(HeraldMetrics.Source.CLIENT, 1))
+            .map(publication -> ok(publish, new Reply.Published(publication.offset())));
+    return publications.proxied(publish.channel())
+        ? besideCommands(publish, published)
+        : published.flatMap(this::reply);
+  }
+
+  /**
+   * Runs a command that waits for a backend beside the command chain ({@link BackendCallLane}), so
+   * the next commands go on meanwhile; its reply, or error reply, is queued when it ends. Past the
+   * connection's limit of such calls it is refused with 429 at once.
+   */
+  private Mono<Void> besideCommands(Command command, Mono<Reply> call) {
+    Mono<Reply> answered = call.onErrorResume(error -> Mono.just(errorReply(command.id(), error)));
+    if (!backendCalls.start(answered, connection::reply)) {
+      throw new HeraldException(
+          ErrorCode.RATE_LIMITED,
+          "too many calls waiting for the backend on this connection (at most "
+              + backend.maxInFlightPerConnection()
+              + "); send the next one after this one's reply");
+    }
+    return Mono.empty();
   }
 
   /**
@@ -243,15 +311,19 @@ final class CommandDispatcher {
   }
 
   private Mono<Void> replyError(long id, Throwable error) {
+    return Mono.fromRunnable(() -> connection.reply(errorReply(id, error)));
+  }
+
+  private Reply errorReply(long id, Throwable error) {
     if (error instanceof HeraldException herald) {
-      return reply(Reply.error(id, herald.code(), herald.getMessage()));
+      return Reply.error(id, herald);
     }
     if (error instanceof IllegalArgumentException) {
-      return reply(Reply.error(id, ErrorCode.BAD_REQUEST, "bad request"));
+      return Reply.error(id, ErrorCode.BAD_REQUEST, "bad request");
     }
     ConnectionLog.about(log.atError(), client)
         .setCause(error)
         .log("client={} user={} command failed");
-    return reply(Reply.error(id, ErrorCode.INTERNAL, "internal error"));
+    return Reply.error(id, ErrorCode.INTERNAL, "internal error");
   }
 }

@@ -11,11 +11,14 @@ import herald.protocol.CloseCode;
 import herald.protocol.Command;
 import herald.protocol.FrameCodec;
 import herald.protocol.HeraldException;
+import herald.proxy.BackendProxy;
+import herald.proxy.ClientPublications;
 import herald.ratelimit.RateLimits;
 import herald.security.Credentials;
 import herald.security.JwtCredentials;
 import herald.security.TokenVerifier;
 import io.netty.handler.codec.TooLongFrameException;
+import java.security.Principal;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -64,6 +67,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   static final Duration CLOSE_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
 
   private final Map<String, FrameCodec> codecs;
+  private final Map<FrameCodec, PublicationFrames> publicationFrames;
   private final FrameCodec defaultCodec;
   private final ClientSessions sessions;
   private final TokenVerifier tokens;
@@ -76,6 +80,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   private final RateLimits rateLimits;
   private final HeraldMetrics metrics;
   private final TransportMetrics transport;
+  private final ClientPublications publications;
+  private final BackendProxy backend;
 
   HeraldWebSocketHandler(
       List<FrameCodec> codecs,
@@ -88,10 +94,14 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
       Scheduler timers,
       Heartbeat<WebSocketConnection> heartbeat,
       RateLimits rateLimits,
-      HeraldMetrics metrics) {
+      HeraldMetrics metrics,
+      ClientPublications publications,
+      BackendProxy backend) {
     this.codecs =
         codecs.stream().collect(Collectors.toMap(FrameCodec::subprotocol, Function.identity()));
     this.defaultCodec = codecs.get(0);
+    this.publicationFrames =
+        codecs.stream().collect(Collectors.toMap(Function.identity(), PublicationFrames::new));
     this.sessions = sessions;
     this.tokens = tokens;
     this.json = json;
@@ -103,6 +113,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     this.rateLimits = rateLimits;
     this.metrics = metrics;
     this.transport = metrics.websocket();
+    this.publications = publications;
+    this.backend = backend;
   }
 
   @Override
@@ -116,14 +128,16 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     ClosingHandshake closing =
         ClosingHandshake.install(
             ConnectionExposingUpgradeStrategy.connection(session), CLOSE_HANDSHAKE_TIMEOUT);
-    return session
-        .getHandshakeInfo()
-        .getPrincipal()
-        .map(JwtCredentials::from)
-        .map(credentials -> open(session, closing, credentials, true))
-        .switchIfEmpty(Mono.fromSupplier(() -> openWithoutToken(session, closing)))
-        .flatMap(opened -> opened)
-        .onErrorResume(HeraldException.class, error -> refuse(session, closing, error));
+    // Resolved before the upgrade: read as a value, so no operator of this lookup stays subscribed
+    // for the connection's life.
+    Principal principal = ConnectionExposingUpgradeStrategy.principal(session);
+    try {
+      return principal == null
+          ? openWithoutToken(session, closing)
+          : open(session, closing, JwtCredentials.from(principal), true);
+    } catch (HeraldException refused) {
+      return refuse(session, closing, refused);
+    }
   }
 
   private Mono<Void> openWithoutToken(WebSocketSession session, ClosingHandshake closing) {
@@ -162,6 +176,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
         new ChannelWriter(
             netty.channel(),
             codec,
+            publicationFrames.get(codec),
             limits.outboundQueue(),
             limits.outboundQueueBytes().toBytes(),
             LAST_FRAMES_GRACE,
@@ -173,10 +188,20 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     ClientSession client = sessions.open("websocket", credentials, connection);
     CommandDispatcher dispatcher =
         new CommandDispatcher(
-            client, connection, sessions, tokens, json, limits, clock, metrics, connected);
+            client,
+            connection,
+            sessions,
+            tokens,
+            json,
+            limits,
+            clock,
+            metrics,
+            connected,
+            publications,
+            backend);
     InboundLimiter limiter =
         new InboundLimiter(
-            rateLimits.enabled() ? rateLimits.inboundFrames() : null,
+            rateLimits.enabled() ? rateLimits::inboundFrames : null,
             rateLimits.rejectionsBeforeClose(),
             connection,
             metrics);
@@ -197,7 +222,11 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     // connection is closed. A slow consumer is closed by dropSlowConsumer instead, which
     // must not be cut short by this side ending first.
     Mono<Void> outbound =
-        Mono.when(connection.written(), deadlines(client, connection, dispatcher))
+        Mono.when(
+                connection.written(),
+                deadlines(client, connection, dispatcher),
+                // calls waiting for a backend run beside the commands until the connection ends
+                dispatcher.backendCalls(connection.ended()))
             .then(
                 Mono.defer(
                     () ->
@@ -206,7 +235,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
                             : closeHandshake(client, closing, connection.closeStatus())));
 
     Mono<Void> served =
-        Mono.when(inbound, outbound)
+        Mono.when(inbound, outbound, dispatcher.claimedAtHandshake())
             .doOnSubscribe(subscription -> heartbeat.add(connection))
             // Transport errors (reset by peer, closed mid-write) end one connection and nothing
             // else.
@@ -272,18 +301,19 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
    */
   private Mono<Void> deadlines(
       ClientSession client, WebSocketConnection connection, CommandDispatcher dispatcher) {
-    Mono<Void> connectDeadline =
-        dispatcher.connected()
-            ? Mono.empty()
-            : Mono.delay(properties.connectTimeout(), timers)
-                .filter(tick -> !dispatcher.connected())
-                .doOnNext(tick -> connection.disconnect(CloseCode.UNAUTHORIZED, "connect timeout"))
-                .then();
     Mono<Void> expiry =
         client
             .expiry(timers)
             .doOnSuccess(done -> connection.disconnect(CloseCode.UNAUTHORIZED, "token expired"));
-    return Mono.when(connectDeadline, expiry).takeUntilOther(connection.ended());
+    if (!dispatcher.connected()) {
+      Mono<Void> connectDeadline =
+          Mono.delay(properties.connectTimeout(), timers)
+              .filter(tick -> !dispatcher.connected())
+              .doOnNext(tick -> connection.disconnect(CloseCode.UNAUTHORIZED, "connect timeout"))
+              .then();
+      expiry = Mono.when(connectDeadline, expiry);
+    }
+    return expiry.takeUntilOther(connection.ended());
   }
 
   private static boolean isData(WebSocketMessage message) {

@@ -8,6 +8,7 @@ import herald.protocol.Reply;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RequestNotPermitted;
 import io.github.resilience4j.reactor.ratelimiter.operator.RateLimiterOperator;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
@@ -22,29 +23,34 @@ import reactor.core.publisher.Mono;
  */
 final class InboundLimiter {
 
-  private final @Nullable RateLimiter limiter;
+  private final @Nullable Supplier<RateLimiter> limiters;
+  private @Nullable RateLimiter limiter; // made at the connection's first frame
   private final int rejectionsBeforeClose;
   private final WebSocketConnection connection;
   private final HeraldMetrics metrics;
   private int rejectedInARow;
 
   /**
-   * @param limiter the connection's own limiter, or {@code null} when limits are off
+   * @param limiters makes the connection's own limiter, at its first frame (most connections of a
+   *     push server never send one: they keep no limiter), or {@code null} when limits are off
    */
   InboundLimiter(
-      @Nullable RateLimiter limiter,
+      @Nullable Supplier<RateLimiter> limiters,
       int rejectionsBeforeClose,
       WebSocketConnection connection,
       HeraldMetrics metrics) {
-    this.limiter = limiter;
+    this.limiters = limiters;
     this.rejectionsBeforeClose = rejectionsBeforeClose;
     this.connection = connection;
     this.metrics = metrics;
   }
 
   Mono<Void> limit(Command command, Mono<Void> dispatch) {
-    if (limiter == null) {
+    if (limiters == null) {
       return dispatch;
+    }
+    if (limiter == null) {
+      limiter = limiters.get();
     }
     return dispatch
         .transformDeferred(RateLimiterOperator.of(limiter))

@@ -7,6 +7,8 @@ import herald.observability.HeraldMetrics;
 import herald.protocol.FrameCodec;
 import herald.protocol.JsonFrameCodec;
 import herald.protocol.MsgpackFrameCodec;
+import herald.proxy.BackendProxy;
+import herald.proxy.ClientPublications;
 import herald.ratelimit.RateLimits;
 import herald.security.TokenVerifier;
 import herald.web.ConnectionEndpoints;
@@ -52,7 +54,9 @@ class WebSocketConfiguration {
       Clock clock,
       RateLimits rateLimits,
       Heartbeat<WebSocketConnection> heartbeat,
-      HeraldMetrics metrics) {
+      HeraldMetrics metrics,
+      ClientPublications publications,
+      BackendProxy backend) {
     List<FrameCodec> ordered =
         codecs.stream()
             .sorted(
@@ -70,7 +74,9 @@ class WebSocketConfiguration {
             Schedulers.parallel(),
             heartbeat,
             rateLimits,
-            metrics);
+            metrics,
+            publications,
+            backend);
     return new SimpleUrlHandlerMapping(
         Map.of(ConnectionEndpoints.WEBSOCKET, handler), Ordered.HIGHEST_PRECEDENCE);
   }

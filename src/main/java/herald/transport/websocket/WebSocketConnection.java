@@ -88,6 +88,16 @@ final class WebSocketConnection implements Connection {
   }
 
   @Override
+  public boolean acceptsServerSubscriptions() {
+    return true;
+  }
+
+  @Override
+  public void subscribedByServer(ChannelName channel, StreamPosition position) {
+    send(new Push.Subscribe(channel, position));
+  }
+
+  @Override
   public void revoked(ChannelName channel, String reason) {
     send(new Push.Unsubscribe(channel, reason));
   }

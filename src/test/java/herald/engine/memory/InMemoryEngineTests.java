@@ -7,6 +7,7 @@ import herald.channel.Publication;
 import herald.engine.Engine;
 import herald.engine.EngineContractTests;
 import herald.engine.HistoryQuery;
+import herald.engine.PublishOutcome;
 import herald.support.TestChannelOptions;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,6 +34,36 @@ class InMemoryEngineTests extends EngineContractTests {
   @AfterEach
   void close() {
     memory.close();
+  }
+
+  @Test
+  void anIdempotencyKeyPublishesAgainOnceItsWindowPassed() {
+    ChannelName channel = channel("news");
+    Duration window = Duration.ofSeconds(30);
+    PublishOutcome first = engine.publishOnce(channel, data(1), "k", window).block(TIMEOUT);
+    clock.advance(window.minusMillis(1));
+    assertThat(engine.publishOnce(channel, data(1), "k", window).block(TIMEOUT).repeat()).isTrue();
+    clock.advance(Duration.ofMillis(1));
+    PublishOutcome again = engine.publishOnce(channel, data(1), "k", window).block(TIMEOUT);
+    assertThat(again.repeat()).isFalse();
+    assertThat(again.position().offset()).isEqualTo(first.position().offset() + 1);
+  }
+
+  @Test
+  void idempotencyKeysAreBoundedByCountAndTheOldestIsForgottenFirst() {
+    InMemoryEngine bounded =
+        new InMemoryEngine(
+            new TestChannelOptions(), clock, Duration.ofHours(1), VirtualTimeScheduler.create(), 2);
+    ChannelName channel = channel("news");
+    Duration window = Duration.ofMinutes(5);
+    for (String key : new String[] {"a", "b", "c"}) {
+      bounded.publishOnce(channel, data(1), key, window).block(TIMEOUT);
+    }
+    assertThat(bounded.publishOnce(channel, data(1), "c", window).block(TIMEOUT).repeat()).isTrue();
+    assertThat(bounded.publishOnce(channel, data(1), "a", window).block(TIMEOUT).repeat())
+        .as("the oldest key was forgotten at the bound")
+        .isFalse();
+    bounded.close();
   }
 
   @Test

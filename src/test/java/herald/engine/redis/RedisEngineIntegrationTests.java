@@ -12,6 +12,7 @@ import herald.engine.Engine;
 import herald.engine.EngineContractTests;
 import herald.engine.EngineUnavailableException;
 import herald.engine.HistoryQuery;
+import herald.engine.PublishOutcome;
 import herald.support.RedisServerExtension;
 import herald.support.TestChannelOptions;
 import io.lettuce.core.RedisClient;
@@ -47,6 +48,40 @@ class RedisEngineIntegrationTests extends EngineContractTests {
   @AfterEach
   void close() {
     redisEngine.close();
+  }
+
+  @Test
+  void aRepeatOnAnotherNodeAnswersTheFirstResultAndPublishesNothing() {
+    RedisEngine other = RedisEngines.ready(RedisProperties.of(redis.url()));
+    try {
+      ChannelName channel = channel("news");
+      PublishOutcome first =
+          engine.publishOnce(channel, data(1), "retry-1", Duration.ofMinutes(5)).block(TIMEOUT);
+      PublishOutcome repeat =
+          other.publishOnce(channel, data(1), "retry-1", Duration.ofMinutes(5)).block(TIMEOUT);
+      assertThat(repeat.repeat()).isTrue();
+      assertThat(repeat.position()).isEqualTo(first.position());
+      assertThat(publishAll(channel, 1).get(0).offset()).isEqualTo(2);
+    } finally {
+      other.close();
+    }
+  }
+
+  @Test
+  void anIdempotencyKeyExpiresWithItsWindowInRedis() {
+    ChannelName channel = channel("news");
+    Duration window = Duration.ofMillis(300);
+    PublishOutcome first = engine.publishOnce(channel, data(1), "k", window).block(TIMEOUT);
+    // Each attempt before the window ends is a repeat; the first one after it publishes.
+    PublishOutcome[] again = new PublishOutcome[1];
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () -> {
+              again[0] = engine.publishOnce(channel, data(1), "k", window).block(TIMEOUT);
+              return !again[0].repeat();
+            });
+    assertThat(again[0].position().offset()).isEqualTo(first.position().offset() + 1);
   }
 
   @ParameterizedTest

@@ -255,6 +255,7 @@ class ChannelWriterTests {
     List<String> frames = new ArrayList<>();
     Object message;
     while ((message = channel.readOutbound()) != null) {
+      message = OutboundFrames.decoded(message);
       if (message instanceof TextWebSocketFrame text) {
         frames.add(text.content().toString(StandardCharsets.UTF_8));
       } else if (message instanceof PingWebSocketFrame) {

@@ -14,6 +14,8 @@ import herald.observability.HeraldMetrics;
 import herald.protocol.Command;
 import herald.protocol.ErrorCode;
 import herald.protocol.JsonFrameCodec;
+import herald.proxy.BackendProxy;
+import herald.proxy.ClientPublications;
 import herald.registry.ChannelRegistry;
 import herald.security.ChannelPattern;
 import herald.security.ChannelPermissions;
@@ -135,7 +137,9 @@ class CommandDispatcherTests {
         LimitProperties.of(DataSize.ofKilobytes(64), 128, 100, 100),
         clock,
         metrics,
-        true);
+        true,
+        ClientPublications.permissionsOnly(new ChannelPermissions(new TestChannelOptions(), clock)),
+        BackendProxy.none());
   }
 
   private Map<String, Object> dispatch(Command command) {
@@ -193,6 +197,7 @@ class CommandDispatcherTests {
     List<String> frames = new ArrayList<>();
     Object message;
     while ((message = channel.readOutbound()) != null) {
+      message = OutboundFrames.decoded(message);
       if (message instanceof TextWebSocketFrame text) {
         frames.add(text.content().toString(StandardCharsets.UTF_8));
       }
