@@ -117,8 +117,9 @@ final class RedisEngine implements Engine, AutoCloseable {
             once ->
                 once.repeat()
                     ? Mono.just(new PublishOutcome(once.publication().position(), true))
-                    : subscriptions
-                        .deliveredHere(once.publication())
+                    : fence
+                        .published(once.publication())
+                        .flatMap(subscriptions::deliveredHere)
                         .map(published -> new PublishOutcome(published.position(), false)));
   }
 
