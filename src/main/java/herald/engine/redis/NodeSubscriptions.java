@@ -71,7 +71,8 @@ final class NodeSubscriptions implements AutoCloseable {
     ChannelLinks.Owner owner = new Owner();
     this.links =
         connector.clusterClient() != null
-            ? new ShardedChannelLinks(connector, connector.clusterClient(), owner)
+            ? new ShardedChannelLinks(
+                connector, connector.clusterClient(), connector.connectTimeout(), owner)
             : new ClassicChannelLinks(connector, connections, owner);
   }
 

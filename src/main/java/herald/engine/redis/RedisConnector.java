@@ -90,6 +90,7 @@ final class RedisConnector implements AutoCloseable {
 
   private final RedisURI uri;
   private final List<RedisURI> seeds;
+  private final Duration connectTimeout;
   private final ClientResources resources;
 
   /**
@@ -130,6 +131,7 @@ final class RedisConnector implements AutoCloseable {
             ? RedisUrl.parseSeeds(properties.url())
             : List.of(RedisUrl.parse(properties.url()));
     this.uri = seeds.get(0);
+    this.connectTimeout = properties.connectTimeout();
     seeds.forEach(seed -> seed.setTimeout(properties.commandTimeout()));
     this.breaker = breakers.circuitBreaker(DIRECT_LANE, breakerConfig(properties));
     // Timeouts do not count against the queued lane: its queue already sheds load when Redis is
@@ -274,6 +276,11 @@ final class RedisConnector implements AutoCloseable {
   @Nullable Partitions partitions() {
     RedisClusterClient cluster = clusterClient;
     return cluster == null || connection == null ? null : cluster.getPartitions();
+  }
+
+  /** {@code herald.redis.connect-timeout}. */
+  Duration connectTimeout() {
+    return connectTimeout;
   }
 
   /** The Redis Cluster client, or null on a standalone Redis. */

@@ -74,11 +74,16 @@ final class ShardedChannelLinks implements ChannelLinks {
   private final Disposable.Composite loops = Disposables.composite();
   private volatile boolean closed;
 
-  ShardedChannelLinks(RedisConnector connector, RedisClusterClient cluster, Owner owner) {
+  /**
+   * @param connectTimeout how long opening a connection to a master may take ({@code
+   *     herald.redis.connect-timeout})
+   */
+  ShardedChannelLinks(
+      RedisConnector connector, RedisClusterClient cluster, Duration connectTimeout, Owner owner) {
     this.connector = connector;
     this.cluster = cluster;
     this.owner = owner;
-    this.connectTimeout = Duration.ofSeconds(2);
+    this.connectTimeout = connectTimeout;
     loops.add(
         serial.schedulePeriodically(
             this::reconcile, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS));
