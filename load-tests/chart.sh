@@ -15,9 +15,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 (
   cd "$ROOT"
   if [ ! -f load-tests/target/classpath.txt ] || [ load-tests/pom.xml -nt load-tests/target/classpath.txt ]; then
-    ./mvnw -o -q -f load-tests/pom.xml dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+    ./mvnw -q -f load-tests/pom.xml dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
   fi
-  ./mvnw -o -q -f load-tests/pom.xml compile
+  ./mvnw -q -f load-tests/pom.xml compile
 )
 CP="$ROOT/load-tests/target/classes:$(cat "$ROOT/load-tests/target/classpath.txt")"
 

@@ -72,8 +72,8 @@ if [ ! -f target/herald.jar ]; then
   }
 fi
 if [ "${LOAD_TOOLS:-1}" != 0 ]; then
-  ./mvnw -o -q -f load-tests/pom.xml compile
-  CP="load-tests/target/classes:$(./mvnw -o -q -f load-tests/pom.xml dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
+  ./mvnw -q -f load-tests/pom.xml compile
+  CP="load-tests/target/classes:$(./mvnw -q -f load-tests/pom.xml dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
 fi
 
 REDIS_PORT=$(free_port)

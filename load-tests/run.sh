@@ -21,11 +21,11 @@ NODE_OPTS=${NODE_OPTS:--Xmx1g}
 API_KEY=load-test-key
 NODE_JAR=${NODE_JAR:-target/herald.jar}
 
-[ -f "$NODE_JAR" ] || ./mvnw -o -q package -DskipTests
+[ -f "$NODE_JAR" ] || ./mvnw -q package -DskipTests
 if [ ! -f load-tests/target/classpath.txt ] || [ load-tests/pom.xml -nt load-tests/target/classpath.txt ]; then
-  ./mvnw -o -q -f load-tests/pom.xml dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+  ./mvnw -q -f load-tests/pom.xml dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 fi
-./mvnw -o -q -f load-tests/pom.xml compile
+./mvnw -q -f load-tests/pom.xml compile
 CP="load-tests/target/classes:$(cat load-tests/target/classpath.txt)"
 
 # Development mode (herald.auth.insecure) on loopback: every tokenless client is the same user, so the
