@@ -119,6 +119,18 @@ async function clientIn(p, wsUrl, { user, channel, options = {} }) {
 
 const seen = (p) => p.evaluate(() => window.seen);
 
+/** Waits on the demo page; on a timeout, fails with the page's states and counter and a screenshot. */
+async function demoUntil(p, predicate, what, timeout = 40_000) {
+  try {
+    await p.waitForFunction(predicate, null, { timeout, polling: 100 });
+  } catch (e) {
+    await p.screenshot({ path: `${SCREENSHOTS}/failed-${what.replace(/\W+/g, '-')}.png` });
+    const shown = await p.evaluate(() => ['sse-state', 'ws-state', 'count', 'offset']
+      .map((id) => `${id}=${document.getElementById(id)?.textContent}`).join(' ')).catch(() => 'page gone');
+    throw new Error(`timed out waiting for ${what}: ${shown}`);
+  }
+}
+
 async function until(p, predicate, what, timeout = 20_000) {
   try {
     await p.waitForFunction(predicate, null, { timeout, polling: 50 });
@@ -132,7 +144,9 @@ test('the demo page shows ticker updates with no one typing, and two pages chat 
   const port = await freePort();
   const node = await developmentNode(port);
   const first = await page(`http://127.0.0.1:${port}/`);
-  await first.waitForFunction(() => Number(document.getElementById('count').textContent) >= 2, null, { timeout: 20_000 });
+  // The ticker publishes every second; the wait covers a fresh node's first seconds on a loaded
+  // machine, and a failure says what the page showed.
+  await demoUntil(first, () => Number(document.getElementById('count').textContent) >= 2, 'two ticker updates');
   assert.match(await first.textContent('#sse-state'), /live over sse/);
 
   const second = await page(`http://127.0.0.1:${port}/`);
