@@ -3,13 +3,12 @@ package herald.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import herald.support.Commands;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -83,37 +82,19 @@ class BrowserIntegrationTests {
   /** Runs a command to its end; fails with its output unless it exits 0. */
   private static String run(List<String> command, Path directory, long seconds, String... env)
       throws Exception {
-    Path output = Files.createTempFile("herald-browser", ".txt");
+    ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile());
+    for (int i = 0; i < env.length; i += 2) {
+      builder.environment().put(env[i], env[i + 1]);
+    }
     try {
-      ProcessBuilder builder =
-          new ProcessBuilder(command)
-              .directory(directory.toFile())
-              .redirectErrorStream(true)
-              .redirectOutput(output.toFile());
-      for (int i = 0; i < env.length; i += 2) {
-        builder.environment().put(env[i], env[i + 1]);
-      }
-      Process process;
-      try {
-        process = builder.start();
-      } catch (IOException e) {
-        return fail(
-            command.get(0)
-                + " is needed for the browser tests (or run with -D"
-                + OPT_OUT
-                + "=false): "
-                + e.getMessage());
-      }
-      if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-        fail(command + " did not finish in " + seconds + " s:\n" + Files.readString(output));
-      }
-      String text = Files.readString(output, StandardCharsets.UTF_8);
-      assertThat(process.exitValue()).as("%s\n%s", command, text).isZero();
-      return text;
-    } finally {
-      Files.deleteIfExists(output);
+      return Commands.run(builder, seconds);
+    } catch (IOException e) {
+      return fail(
+          command.get(0)
+              + " is needed for the browser tests (or run with -D"
+              + OPT_OUT
+              + "=false): "
+              + e.getMessage());
     }
   }
 }

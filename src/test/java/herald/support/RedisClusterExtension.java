@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -250,23 +249,7 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
   /** Runs a command to its end; fails with its output unless it exits 0. */
   private static String run(List<String> command, long seconds) {
     try {
-      Path output = Files.createTempFile("herald-redis-cluster", ".txt");
-      try {
-        Process process =
-            new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(output.toFile())
-                .start();
-        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
-          process.destroyForcibly();
-          fail(command + " did not finish in " + seconds + " s:\n" + Files.readString(output));
-        }
-        String text = Files.readString(output, StandardCharsets.UTF_8);
-        assertThat(process.exitValue()).as("%s\n%s", command, text).isZero();
-        return text;
-      } finally {
-        Files.deleteIfExists(output);
-      }
+      return Commands.run(new ProcessBuilder(command), seconds);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
