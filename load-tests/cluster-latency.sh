@@ -91,5 +91,6 @@ VICTIM=
 for seed in "${SEEDS[@]}"; do
   [ "$(redis-cli -p "${seed#*:}" role | head -1)" = master ] && { VICTIM=${seed#*:}; break; }
 done
+redis-cli -p "$VICTIM" cluster nodes | grep myself >&2
 echo "killing master $VICTIM (pid ${CLUSTER_PID[$VICTIM]}) ${KILL_AT} s into the failover run" >&2
 measure cluster-failover "$FAILOVER_SECONDS" "${CLUSTER_PID[$VICTIM]}" "$KILL_AT"

@@ -7,9 +7,12 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import reactor.core.Disposable;
@@ -73,6 +76,7 @@ public final class ClusterLatency {
     Run run = new Run(client, host, portA, portB, channels, rate, seconds, killPid, killAt);
     run.execute();
     System.out.println(run.json(label));
+    run.errorSamples.forEach(sample -> System.err.println("publish refused: " + sample));
     System.exit(0);
   }
 
@@ -95,6 +99,8 @@ public final class ClusterLatency {
     private final AtomicLong firstErrorAt = new AtomicLong();
     private final AtomicLong lastErrorAt = new AtomicLong();
     private final BitSet acked = new BitSet();
+    private final AtomicLongArray errorsByChannel;
+    private final Set<String> errorSamples = ConcurrentHashMap.newKeySet();
     private final PerChannel state;
     private final AtomicLong closedByNode = new AtomicLong();
     private volatile long killedAt;
@@ -119,6 +125,7 @@ public final class ClusterLatency {
       this.killPid = killPid;
       this.killAt = killAt;
       this.state = new PerChannel(ports.length, channels);
+      this.errorsByChannel = new AtomicLongArray(channels);
     }
 
     void execute() throws InterruptedException {
@@ -310,6 +317,11 @@ public final class ClusterLatency {
         firstErrorAt.compareAndSet(0, now);
         lastErrorAt.set(now);
         publishErrors.incrementAndGet();
+        errorsByChannel.incrementAndGet(n % channels);
+        if (errorSamples.size() < 3) {
+          // The reply without its id: the distinct refusals.
+          errorSamples.add(text.substring(text.indexOf(',') + 1));
+        }
       } else {
         synchronized (acked) {
           acked.set(n);
@@ -326,7 +338,11 @@ public final class ClusterLatency {
       long resets = 0;
       long maxGap = 0;
       int gappedChannels = 0;
+      List<Long> gapMsByChannel = new ArrayList<>();
+      List<Long> errors = new ArrayList<>();
+      List<Integer> slots = new ArrayList<>();
       for (int c = 0; c < channels; c++) {
+        slots.add(slot(prefix + c));
         long channelGap = 0;
         for (int s = 0; s < ports.length; s++) {
           gaps += state.gaps[s][c];
@@ -335,6 +351,8 @@ public final class ClusterLatency {
           channelGap = Math.max(channelGap, state.maxGap[s][c]);
         }
         maxGap = Math.max(maxGap, channelGap);
+        gapMsByChannel.add(channelGap / 1_000_000);
+        errors.add(errorsByChannel.get(c));
         if (channelGap > TimeUnit.SECONDS.toNanos(1)) {
           gappedChannels++;
         }
@@ -361,7 +379,8 @@ public final class ClusterLatency {
               + "\"maxGapMs\":%d,\"gappedChannels\":%d,\"killAtS\":%d,"
               + "\"firstErrorAfterKillMs\":%d,\"lastErrorAfterKillMs\":%d,"
               + "\"lostSilently\":%d,\"lostAfterReset\":%d,\"resets\":%d,\"gaps\":%d,"
-              + "\"duplicates\":%d,\"closedByNode\":%d}",
+              + "\"duplicates\":%d,\"closedByNode\":%d,\"gapMsByChannel\":%s,"
+              + "\"errorsByChannel\":%s,\"slotByChannel\":%s}",
           label,
           channels,
           rate,
@@ -384,7 +403,25 @@ public final class ClusterLatency {
           resets,
           gaps,
           duplicates,
-          closedByNode.get());
+          closedByNode.get(),
+          gapMsByChannel,
+          errors,
+          slots);
+    }
+
+    /**
+     * The Redis Cluster slot of a channel's keys: CRC16 (XMODEM) of the hash tag, the channel
+     * (README "Redis Cluster"), modulo 16384; to tell which channels the killed master served.
+     */
+    private static int slot(String channel) {
+      int crc = 0;
+      for (byte b : channel.getBytes(StandardCharsets.UTF_8)) {
+        crc ^= (b & 0xff) << 8;
+        for (int i = 0; i < 8; i++) {
+          crc = (crc & 0x8000) != 0 ? (crc << 1) ^ 0x1021 : crc << 1;
+        }
+      }
+      return (crc & 0xffff) % 16384;
     }
 
     private long sinceKillMs(long at) {
