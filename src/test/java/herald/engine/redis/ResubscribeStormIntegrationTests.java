@@ -134,8 +134,9 @@ class ResubscribeStormIntegrationTests {
       assertThat(subscriber.recovery.get().recovered()).isTrue();
     }
     // One read for the channel's position when the node subscribed, then shared recovery reads:
-    // without sharing this would be 3,001.
-    assertThat(historyReads() - readsBefore).isBetween(2L, 10L);
+    // without sharing this would be 3,001. How many rounds the sharing takes depends on how the
+    // storm and the publisher interleave (2-10 on a quiet machine, 13 seen once).
+    assertThat(historyReads() - readsBefore).isBetween(2L, 30L);
     held.forEach(registry::unsubscribe);
   }
 
