@@ -46,7 +46,6 @@ final class RedisEngine implements Engine, AutoCloseable {
   private final RecoveryReads recoveryReads;
   private final NodeSubscriptions subscriptions;
   private final RedisPresence presence;
-  private final OffsetFence fence;
 
   /**
    * @throws IllegalArgumentException naming {@code herald.redis.url} when it is missing or
@@ -59,7 +58,6 @@ final class RedisEngine implements Engine, AutoCloseable {
         new RecoveryReads(
             (channel, since) -> publications.history(channel, HistoryQuery.after(since)),
             Schedulers.parallel());
-    this.fence = new OffsetFence(connector);
     this.subscriptions =
         new NodeSubscriptions(
             connector,
@@ -67,9 +65,7 @@ final class RedisEngine implements Engine, AutoCloseable {
             json,
             properties.pubsubConnections(),
             properties.commandTimeout(),
-            instance,
-            fence);
-    fence.onMoved(subscriptions::resync);
+            instance);
     this.presence =
         new RedisPresence(
             connector, subscriptions, options, json, properties.presenceTtl(), instance);
@@ -85,11 +81,6 @@ final class RedisEngine implements Engine, AutoCloseable {
     return subscriptions.isConnected();
   }
 
-  /** This node's pub/sub subscriptions; for tests. */
-  NodeSubscriptions subscriptions() {
-    return subscriptions;
-  }
-
   /** The connection to Redis, for other classes of this package (cluster-wide control). */
   RedisConnector connector() {
     return connector;
@@ -102,10 +93,7 @@ final class RedisEngine implements Engine, AutoCloseable {
 
   @Override
   public Mono<Publication> publish(ChannelName channel, JsonNode data, @Nullable String from) {
-    return publications
-        .publish(channel, data, from)
-        .flatMap(fence::published)
-        .flatMap(subscriptions::deliveredHere);
+    return publications.publish(channel, data, from).flatMap(subscriptions::deliveredHere);
   }
 
   @Override
@@ -117,9 +105,8 @@ final class RedisEngine implements Engine, AutoCloseable {
             once ->
                 once.repeat()
                     ? Mono.just(new PublishOutcome(once.publication().position(), true))
-                    : fence
-                        .published(once.publication())
-                        .flatMap(subscriptions::deliveredHere)
+                    : subscriptions
+                        .deliveredHere(once.publication())
                         .map(published -> new PublishOutcome(published.position(), false)));
   }
 
@@ -178,7 +165,6 @@ final class RedisEngine implements Engine, AutoCloseable {
   @Override
   public void close() {
     presence.close();
-    fence.close();
     subscriptions.close();
     connector.close();
     log.info("engine=redis instance={} closed", instance);

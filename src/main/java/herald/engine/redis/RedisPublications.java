@@ -39,9 +39,7 @@ final class RedisPublications {
     return Mono.defer(
         () -> {
           ChannelOptions channelOptions = options.optionsFor(channel);
-          String[] keys = {
-            RedisKeys.meta(channel), RedisKeys.history(channel), RedisKeys.pubsub(channel)
-          };
+          String[] keys = {RedisKeys.meta(channel), RedisKeys.history(channel)};
           String[] args = {
             Epochs.next(),
             json.writeValueAsString(data),

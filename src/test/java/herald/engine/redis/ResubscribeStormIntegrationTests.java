@@ -85,9 +85,7 @@ class ResubscribeStormIntegrationTests {
                 defaults.presenceTtl(),
                 Duration.ofSeconds(30),
                 maxInFlight,
-                maxQueued,
-                false,
-                defaults.topologyRefresh()));
+                maxQueued));
     engines.add(engine);
     return engine;
   }
