@@ -13,6 +13,8 @@ import herald.support.TestSseClient;
 import herald.support.TestTokens;
 import herald.support.TestWebSocketClient;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -65,11 +67,10 @@ class RedisStartupIntegrationTests {
 
     http.get().uri("/actuator/health/readiness").exchange().expectStatus().isEqualTo(503);
     http.get().uri("/actuator/health/liveness").exchange().expectStatus().isOk();
-    long started = System.nanoTime();
-    TestApi.Answer refused =
-        api.post("/api/v1/publish", Map.of("channel", channel, "data", Map.of("n", 0)));
-    assertThat(refused.status()).as("answer %s", refused.body()).isEqualTo(503);
-    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(FAIL_FAST);
+    Duration median = refusedPublishTimes(new TestApi(patient(http)), channel).get(1);
+    assertThat(median)
+        .as("median of three publishes refused while Redis is down")
+        .isLessThan(FAIL_FAST);
 
     try (TestSseClient sse = TestSseClient.to(port).channel(channel).bearer(token).open();
         TestWebSocketClient ws = TestWebSocketClient.to(port).bearer(token).open()) {
@@ -84,7 +85,7 @@ class RedisStartupIntegrationTests {
 
       redis.start();
       await()
-          .atMost(Duration.ofSeconds(10))
+          .atMost(Duration.ofSeconds(30))
           .until(
               () ->
                   http.get()
@@ -104,5 +105,29 @@ class RedisStartupIntegrationTests {
       assertThat(message.get("data").get("n").asInt()).isEqualTo(1);
       assertThat(ws.push("message").get("data").get("n").asInt()).isEqualTo(1);
     }
+  }
+
+  /**
+   * Three publishes while Redis is down, each refused with 503; their times, shortest first. The
+   * median is what the test holds to {@link #FAIL_FAST}: a machine that stalls once for a few
+   * seconds (the CI runner is shared) must not fail it, a node that waits for Redis on every
+   * publish does.
+   */
+  private static List<Duration> refusedPublishTimes(TestApi api, String channel) {
+    List<Duration> times = new ArrayList<>();
+    for (int n = 0; n < 3; n++) {
+      long started = System.nanoTime();
+      TestApi.Answer refused =
+          api.post("/api/v1/publish", Map.of("channel", channel, "data", Map.of("n", 0)));
+      times.add(Duration.ofNanos(System.nanoTime() - started));
+      assertThat(refused.status()).as("answer %s", refused.body()).isEqualTo(503);
+    }
+    times.sort(null);
+    return times;
+  }
+
+  /** The same client, waiting longer than a publish may take, so a slow answer is measured. */
+  private static WebTestClient patient(WebTestClient http) {
+    return http.mutate().responseTimeout(Duration.ofSeconds(20)).build();
   }
 }
