@@ -15,6 +15,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import io.lettuce.core.codec.StringCodec;
@@ -47,10 +48,10 @@ import reactor.util.retry.Retry;
  *
  * <p>Connections are opened in the background: the constructor only checks the URL, so a node
  * starts while Redis is down. Until the first connection succeeds, attempts repeat with backoff
- * (100 ms doubling to 2 s, with jitter) and every call fails at once with {@link
- * EngineUnavailableException}; after that, Lettuce reconnects by itself. Nothing here blocks a
- * caller's thread: connection attempts run on {@link Schedulers#boundedElastic()} because resolving
- * a host name may block.
+ * (100 ms doubling to 2 s, with jitter), each bounded in time ({@link ConnectAttempt}), and every
+ * call fails at once with {@link EngineUnavailableException}; after that, Lettuce reconnects by
+ * itself. Nothing here blocks a caller's thread: connection attempts run on {@link
+ * Schedulers#boundedElastic()} because resolving a host name may block.
  *
  * <p>Failure policy: every command has a short command timeout, and commands are rejected at once
  * while the connection is down, so when Redis is unreachable callers fail fast (503) instead of
@@ -91,6 +92,13 @@ final class RedisConnector implements AutoCloseable {
   private final CommandGate gate;
   private final Disposable.Composite loops = Disposables.composite();
   private final RedisListeners listeners;
+
+  /**
+   * How long one connection attempt may take before it is abandoned and made again: a TCP connect
+   * and a handshake, twice over.
+   */
+  private final Duration attemptLimit;
+
   private volatile @Nullable StatefulRedisConnection<String, String> connection;
   private volatile boolean closed;
 
@@ -103,6 +111,8 @@ final class RedisConnector implements AutoCloseable {
   RedisConnector(RedisProperties properties) {
     this.uri = RedisUrl.parse(properties.url());
     uri.setTimeout(properties.commandTimeout());
+    this.attemptLimit =
+        properties.connectTimeout().plus(properties.commandTimeout()).multipliedBy(2);
     this.breaker = breakers.circuitBreaker(DIRECT_LANE, breakerConfig(properties));
     // Timeouts do not count against the queued lane: its queue already sheds load when Redis is
     // slow, and a breaker opened by slowness would refuse a whole wave of resubscribes, which then
@@ -168,9 +178,11 @@ final class RedisConnector implements AutoCloseable {
     return connectInBackground(name, () -> client.connectPubSubAsync(StringCodec.UTF8, uri));
   }
 
-  private <C> Mono<C> connectInBackground(String name, Supplier<CompletionStage<C>> connect) {
+  private <C extends StatefulConnection<String, String>> Mono<C> connectInBackground(
+      String name, Supplier<? extends CompletionStage<? extends C>> connect) {
     AtomicBoolean told = new AtomicBoolean();
-    return Mono.<C>fromCompletionStage(connect)
+    return ConnectAttempt.<C>within(
+            attemptLimit, Schedulers.parallel(), connect, StatefulConnection::closeAsync)
         // Resolving the host name (or asking Sentinel) may block: not on a caller's thread.
         .subscribeOn(Schedulers.boundedElastic())
         .doOnError(error -> waiting(name, error, told))
