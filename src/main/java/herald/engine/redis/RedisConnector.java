@@ -56,10 +56,10 @@ import reactor.util.retry.Retry;
  *
  * <p>Connections are opened in the background: the constructor only checks the URL, so a node
  * starts while Redis is down. Until the first connection succeeds, attempts repeat with backoff
- * (100 ms doubling to 2 s, with jitter) and every call fails at once with {@link
- * EngineUnavailableException}; after that, Lettuce reconnects by itself. Nothing here blocks a
- * caller's thread: connection attempts run on {@link Schedulers#boundedElastic()} because resolving
- * a host name may block.
+ * (100 ms doubling to 2 s, with jitter), each bounded in time ({@link ConnectAttempt}), and every
+ * call fails at once with {@link EngineUnavailableException}; after that, Lettuce reconnects by
+ * itself. Nothing here blocks a caller's thread: connection attempts run on {@link
+ * Schedulers#boundedElastic()} because resolving a host name may block.
  *
  * <p>Failure policy: every command has a short command timeout, and commands are rejected at once
  * while the connection is down, so when Redis is unreachable callers fail fast (503) instead of
@@ -115,6 +115,12 @@ final class RedisConnector implements AutoCloseable {
   private final Map<RedisScripts.Script, RedisScripts.Script> shardedScripts =
       new ConcurrentHashMap<>();
 
+  /**
+   * How long one connection attempt may take before it is abandoned and made again: a TCP connect
+   * and a handshake, twice over.
+   */
+  private final Duration attemptLimit;
+
   private volatile @Nullable StatefulConnection<String, String> connection;
   private volatile @Nullable RedisClusterReactiveCommands<String, String> commands;
   private volatile boolean closed;
@@ -133,6 +139,8 @@ final class RedisConnector implements AutoCloseable {
     this.uri = seeds.get(0);
     this.connectTimeout = properties.connectTimeout();
     seeds.forEach(seed -> seed.setTimeout(properties.commandTimeout()));
+    this.attemptLimit =
+        properties.connectTimeout().plus(properties.commandTimeout()).multipliedBy(2);
     this.breaker = breakers.circuitBreaker(DIRECT_LANE, breakerConfig(properties));
     // Timeouts do not count against the queued lane: its queue already sheds load when Redis is
     // slow, and a breaker opened by slowness would refuse a whole wave of resubscribes, which then
@@ -261,11 +269,16 @@ final class RedisConnector implements AutoCloseable {
 
   /**
    * Opens a pub/sub connection to one node of the cluster (for its sharded channels), once; it does
-   * not reconnect by itself. Emits on a Lettuce thread; fails when the node cannot be reached.
+   * not reconnect by itself. Emits on a Lettuce thread; fails when the node cannot be reached or
+   * has not answered within the attempt limit ({@link ConnectAttempt}).
    */
   Mono<StatefulRedisPubSubConnection<String, String>> connectPubSubTo(String host, int port) {
     RedisURI node = RedisURI.builder(uri).withHost(host).withPort(port).build();
-    return Mono.fromCompletionStage(() -> client.connectPubSubAsync(StringCodec.UTF8, node))
+    return ConnectAttempt.<StatefulRedisPubSubConnection<String, String>>within(
+            attemptLimit,
+            Schedulers.parallel(),
+            () -> client.connectPubSubAsync(StringCodec.UTF8, node),
+            StatefulConnection::closeAsync)
         .subscribeOn(Schedulers.boundedElastic());
   }
 
@@ -288,9 +301,11 @@ final class RedisConnector implements AutoCloseable {
     return clusterClient;
   }
 
-  private <C> Mono<C> connectInBackground(String name, Supplier<CompletionStage<C>> connect) {
+  private <C extends StatefulConnection<String, String>> Mono<C> connectInBackground(
+      String name, Supplier<? extends CompletionStage<? extends C>> connect) {
     AtomicBoolean told = new AtomicBoolean();
-    return Mono.<C>fromCompletionStage(connect)
+    return ConnectAttempt.<C>within(
+            attemptLimit, Schedulers.parallel(), connect, StatefulConnection::closeAsync)
         // Resolving the host name (or asking Sentinel) may block: not on a caller's thread.
         .subscribeOn(Schedulers.boundedElastic())
         .doOnError(error -> waiting(name, error, told))
