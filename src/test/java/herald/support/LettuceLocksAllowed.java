@@ -9,7 +9,11 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * instant, event loops included; it ships no BlockHound integration of its own. Without this, the
  * error BlockHound throws in the middle of that lock (when Redis is stopped under traffic, as the
  * fault tests do) can leave it half-taken, and the node's Redis client then hangs: a failure of the
- * test harness, not of Herald. Everything else stays guarded.
+ * test harness, not of Herald. Resilience4j's circuit breakers record each call's outcome under a
+ * short-held lock too ({@code FixedSizeSlidingWindowMetrics.record}), which Lettuce's I/O threads
+ * wait on for an instant when many commands of one lane complete at once (thousands of sharded
+ * subscribes after a failover); the error BlockHound throws there would drop the command's result.
+ * Everything else stays guarded.
  */
 public final class LettuceLocksAllowed implements BlockHoundIntegration {
 
@@ -18,6 +22,8 @@ public final class LettuceLocksAllowed implements BlockHoundIntegration {
     builder
         .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters")
         .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "decrementWriters")
-        .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "doExclusive");
+        .allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "doExclusive")
+        .allowBlockingCallsInside(
+            "io.github.resilience4j.core.metrics.FixedSizeSlidingWindowMetrics", "record");
   }
 }

@@ -47,7 +47,6 @@ final class ChannelFeed {
   private static final Logger log = LoggerFactory.getLogger(ChannelFeed.class);
 
   private final ChannelName channel;
-  private final int connection;
   private final Supplier<EngineListener> listener;
   private final Function<StreamPosition, Mono<HistoryPage>> historyAfter;
   private final int pendingLimit;
@@ -62,19 +61,16 @@ final class ChannelFeed {
   private @Nullable Disposable fill;
 
   /**
-   * @param connection the index of the pub/sub connection that carries the channel
    * @param historyAfter reads the history after a position, retrying as it sees fit
    * @param deliveryWait the longest {@link #delivered} waits
    */
   ChannelFeed(
       ChannelName channel,
-      int connection,
       Supplier<EngineListener> listener,
       Function<StreamPosition, Mono<HistoryPage>> historyAfter,
       int pendingLimit,
       Duration deliveryWait) {
     this.channel = channel;
-    this.connection = connection;
     this.listener = listener;
     this.historyAfter = historyAfter;
     this.pendingLimit = pendingLimit;
@@ -83,10 +79,6 @@ final class ChannelFeed {
 
   ChannelName channel() {
     return channel;
-  }
-
-  int connection() {
-    return connection;
   }
 
   /** Sets the baseline: publications up to {@code latest} are not this feed's to deliver. */

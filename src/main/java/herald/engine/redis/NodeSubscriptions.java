@@ -8,11 +8,10 @@ import herald.engine.EngineListener;
 import herald.engine.EngineUnavailableException;
 import herald.engine.HistoryPage;
 import herald.engine.HistoryQuery;
-import io.lettuce.core.pubsub.api.reactive.ChannelMessage;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Collection;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,12 +22,13 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * This node's Redis pub/sub subscriptions: one {@link ChannelFeed} per channel its clients hold,
- * spread over {@code herald.redis.pubsub-connections} {@link PubSubLink}s by the channel's hash.
+ * carried by {@link ChannelLinks}: {@link ClassicChannelLinks} on a standalone Redis, {@link
+ * ShardedChannelLinks} on a Redis Cluster.
  *
- * <p>A channel is SUBSCRIBEd when the registry asks, which fails at once (503) while its connection
- * is down. After every reconnect of a connection, its channels are SUBSCRIBEd again and each feed
- * reads what it missed from history, so subscribers see no gap; or, when Redis lost it, are told to
- * reset. Messages are dispatched on the connection's I/O thread.
+ * <p>A channel is subscribed when the registry asks, which fails at once (503) while its connection
+ * is down. Whenever the links subscribe channels again (a reconnect, a failover, a slot move), each
+ * of those feeds reads what it missed from history, so subscribers see no gap; or, when Redis lost
+ * it, are told to reset. Messages are dispatched on the connection's I/O thread.
  */
 final class NodeSubscriptions implements AutoCloseable {
 
@@ -46,8 +46,9 @@ final class NodeSubscriptions implements AutoCloseable {
   private final JsonMapper json;
   private final String instance;
   private final Duration deliveryWait;
-  private final List<PubSubLink> links = new ArrayList<>();
   private final Map<ChannelName, ChannelFeed> feeds = new ConcurrentHashMap<>();
+  private final ChannelLinks links;
+  private final OffsetFence fence;
   private volatile EngineListener listener = EngineListener.NONE;
 
   /**
@@ -60,37 +61,42 @@ final class NodeSubscriptions implements AutoCloseable {
       JsonMapper json,
       int connections,
       Duration deliveryWait,
-      String instance) {
+      String instance,
+      OffsetFence fence) {
     this.publications = publications;
     this.json = json;
     this.instance = instance;
     this.deliveryWait = deliveryWait;
-    for (int i = 0; i < connections; i++) {
-      int index = i;
-      links.add(
-          new PubSubLink(
-              "pubsub-" + index, connector, this::dispatch, link -> catchUp(index, link)));
-    }
+    this.fence = fence;
+    ChannelLinks.Owner owner = new Owner();
+    this.links =
+        connector.clusterClient() != null
+            ? new ShardedChannelLinks(
+                connector, connector.clusterClient(), connector.connectTimeout(), owner)
+            : new ClassicChannelLinks(connector, connections, owner);
   }
 
   void attach(EngineListener listener) {
     this.listener = listener;
   }
 
+  /** The links that carry the subscriptions; for tests. */
+  ChannelLinks links() {
+    return links;
+  }
+
   /** Whether every pub/sub connection is open. */
   boolean isConnected() {
-    return links.stream().allMatch(PubSubLink::isConnected);
+    return links.isConnected();
   }
 
   /** SUBSCRIBEs to {@code channel}; completes once its feed knows where it starts. */
   Mono<Void> subscribe(ChannelName channel) {
     return Mono.defer(
         () -> {
-          int index = Math.floorMod(channel.hashCode(), links.size());
           ChannelFeed feed =
               new ChannelFeed(
                   channel,
-                  index,
                   () -> listener,
                   position -> fillAfter(channel, position),
                   PENDING_LIMIT,
@@ -100,8 +106,7 @@ final class NodeSubscriptions implements AutoCloseable {
             previous.close();
           }
           return links
-              .get(index)
-              .subscribe(RedisKeys.pubsub(channel))
+              .subscribe(channel)
               // Every subscriber of the channel waits for this read: retried once or twice here
               // rather than failing them all.
               .then(publications.anchor(channel).retryWhen(POSITION_RETRY))
@@ -119,7 +124,7 @@ final class NodeSubscriptions implements AutoCloseable {
             return Mono.empty();
           }
           feed.close();
-          return links.get(feed.connection()).unsubscribe(RedisKeys.pubsub(channel));
+          return links.unsubscribe(channel);
         });
   }
 
@@ -166,36 +171,33 @@ final class NodeSubscriptions implements AutoCloseable {
   }
 
   /**
-   * After connection {@code index} came up: SUBSCRIBE its channels again (Lettuce does too after a
-   * reconnect; ours, queued after its own, tells when it is done), then fill every channel's gap.
+   * Reads what {@code channel} missed, as after a reconnect: when Redis reused offsets it had
+   * acknowledged ({@link OffsetFence}), the read finds the channel's new epoch and resets.
    */
-  private Mono<Void> catchUp(int index, PubSubLink link) {
-    List<ChannelFeed> affected =
-        feeds.values().stream().filter(feed -> feed.connection() == index).toList();
-    if (affected.isEmpty()) {
-      return Mono.empty();
+  void resync(ChannelName channel) {
+    ChannelFeed feed = feeds.get(channel);
+    if (feed != null) {
+      feed.resync();
     }
-    String[] channels =
-        affected.stream().map(feed -> RedisKeys.pubsub(feed.channel())).toArray(String[]::new);
-    log.info("engine=redis connection={} channels={} resubscribing", index, channels.length);
-    return link.subscribe(channels).doOnSuccess(done -> affected.forEach(ChannelFeed::resync));
   }
 
-  private void dispatch(ChannelMessage<String, String> message) {
-    ChannelName channel = RedisKeys.channelOf(message.getChannel());
+  private void dispatch(String redisChannel, String message) {
+    ChannelName channel = RedisKeys.channelOf(redisChannel);
     ChannelFeed feed = channel == null ? null : feeds.get(channel);
     if (feed == null) {
       return;
     }
     JsonNode payload;
     try {
-      payload = json.readTree(message.getMessage());
+      payload = json.readTree(message);
     } catch (RuntimeException e) {
       log.warn("channel={} unreadable pub/sub message dropped", channel);
       return;
     }
     if (payload.has("offset")) {
-      feed.offer(RedisPayloads.toPublication(feed.channel(), payload));
+      Publication publication = RedisPayloads.toPublication(feed.channel(), payload);
+      fence.delivered(publication);
+      feed.offer(publication);
       return;
     }
     JsonNode origin = payload.get("origin");
@@ -209,9 +211,28 @@ final class NodeSubscriptions implements AutoCloseable {
     }
   }
 
+  /** The feeds as {@link ChannelLinks} see them. */
+  private final class Owner implements ChannelLinks.Owner {
+
+    @Override
+    public Set<ChannelName> channels() {
+      return feeds.keySet();
+    }
+
+    @Override
+    public void resubscribed(Collection<ChannelName> channels) {
+      channels.forEach(NodeSubscriptions.this::resync);
+    }
+
+    @Override
+    public void message(String redisChannel, String message) {
+      dispatch(redisChannel, message);
+    }
+  }
+
   @Override
   public void close() {
-    links.forEach(PubSubLink::close);
+    links.close();
     feeds.values().forEach(ChannelFeed::close);
     feeds.clear();
   }

@@ -17,15 +17,23 @@ import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.reactive.RedisReactiveCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
+import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.event.Event;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -81,8 +89,18 @@ final class RedisConnector implements AutoCloseable {
   private static final Duration LONGEST_RETRY = Duration.ofSeconds(2);
 
   private final RedisURI uri;
+  private final List<RedisURI> seeds;
+  private final Duration connectTimeout;
   private final ClientResources resources;
+
+  /**
+   * Standalone: the client of every connection. Cluster: the client of the per-master sharded
+   * pub/sub connections only, which never reconnect by themselves ({@link ShardedChannelLinks}).
+   */
   private final RedisClient client;
+
+  /** The client of the command and control connections on a Redis Cluster; null standalone. */
+  private final @Nullable RedisClusterClient clusterClient;
 
   /** The lanes' breakers by name, for metrics; created here, one per lane, never more. */
   private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
@@ -93,13 +111,18 @@ final class RedisConnector implements AutoCloseable {
   private final Disposable.Composite loops = Disposables.composite();
   private final RedisListeners listeners;
 
+  /** The sharded variants of the scripts run so far; as few as there are scripts. */
+  private final Map<RedisScripts.Script, RedisScripts.Script> shardedScripts =
+      new ConcurrentHashMap<>();
+
   /**
    * How long one connection attempt may take before it is abandoned and made again: a TCP connect
    * and a handshake, twice over.
    */
   private final Duration attemptLimit;
 
-  private volatile @Nullable StatefulRedisConnection<String, String> connection;
+  private volatile @Nullable StatefulConnection<String, String> connection;
+  private volatile @Nullable RedisClusterReactiveCommands<String, String> commands;
   private volatile boolean closed;
 
   /**
@@ -109,8 +132,13 @@ final class RedisConnector implements AutoCloseable {
    *     malformed
    */
   RedisConnector(RedisProperties properties) {
-    this.uri = RedisUrl.parse(properties.url());
-    uri.setTimeout(properties.commandTimeout());
+    this.seeds =
+        properties.cluster()
+            ? RedisUrl.parseSeeds(properties.url())
+            : List.of(RedisUrl.parse(properties.url()));
+    this.uri = seeds.get(0);
+    this.connectTimeout = properties.connectTimeout();
+    seeds.forEach(seed -> seed.setTimeout(properties.commandTimeout()));
     this.attemptLimit =
         properties.connectTimeout().plus(properties.commandTimeout()).multipliedBy(2);
     this.breaker = breakers.circuitBreaker(DIRECT_LANE, breakerConfig(properties));
@@ -134,12 +162,57 @@ final class RedisConnector implements AutoCloseable {
                 Delay.exponential(
                     Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
             .build();
-    this.client = RedisClient.create(resources, uri);
-    client.setOptions(clientOptions(properties));
+    if (properties.cluster()) {
+      this.clusterClient = RedisClusterClient.create(resources, seeds);
+      clusterClient.setOptions(clusterOptions(properties));
+      this.client = RedisClient.create(resources);
+      // Herald reconnects and resubscribes these itself: Lettuce would resend every sharded
+      // channel of a connection in one SSUBSCRIBE, which Redis refuses across slots (CROSSSLOT).
+      client.setOptions(
+          ClientOptions.builder()
+              .autoReconnect(false)
+              .socketOptions(
+                  SocketOptions.builder().connectTimeout(properties.connectTimeout()).build())
+              .timeoutOptions(TimeoutOptions.enabled(properties.commandTimeout()))
+              .build());
+    } else {
+      this.clusterClient = null;
+      this.client = RedisClient.create(resources, uri);
+      client.setOptions(clientOptions(properties));
+    }
     this.listeners = new RedisListeners(this);
     loops.add(
-        connectInBackground("commands", () -> client.connectAsync(StringCodec.UTF8, uri))
+        connectInBackground("commands", this::connectCommands)
             .subscribe(this::opened, error -> log.error("engine=redis connector stopped", error)));
+  }
+
+  private CompletionStage<? extends StatefulConnection<String, String>> connectCommands() {
+    RedisClusterClient cluster = clusterClient;
+    if (cluster != null) {
+      // The cluster client connects only once it has read the topology, which it reads without
+      // blocking here.
+      return cluster
+          .refreshPartitionsAsync()
+          .thenCompose(read -> cluster.connectAsync(StringCodec.UTF8));
+    }
+    return client.connectAsync(StringCodec.UTF8, uri);
+  }
+
+  /**
+   * The standalone options, plus topology refresh: periodic, and at once when a command meets
+   * {@code MOVED}/{@code ASK} or a connection keeps failing (a master died), so that commands
+   * follow slot moves and failovers by themselves.
+   */
+  private static ClusterClientOptions clusterOptions(RedisProperties properties) {
+    return ClusterClientOptions.builder(clientOptions(properties))
+        .topologyRefreshOptions(
+            ClusterTopologyRefreshOptions.builder()
+                .enablePeriodicRefresh(properties.topologyRefresh())
+                .enableAllAdaptiveRefreshTriggers()
+                .adaptiveRefreshTriggersTimeout(Duration.ofMillis(500))
+                .refreshTriggersReconnectAttempts(1)
+                .build())
+        .build();
   }
 
   private static CircuitBreakerConfig breakerConfig(RedisProperties properties) {
@@ -162,11 +235,16 @@ final class RedisConnector implements AutoCloseable {
         .build();
   }
 
-  private void opened(StatefulRedisConnection<String, String> opened) {
+  @SuppressWarnings("unchecked")
+  private void opened(StatefulConnection<String, String> opened) {
     if (closed) {
       opened.closeAsync();
       return;
     }
+    commands =
+        opened instanceof StatefulRedisClusterConnection<?, ?> cluster
+            ? ((StatefulRedisClusterConnection<String, String>) cluster).reactive()
+            : ((StatefulRedisConnection<String, String>) opened).reactive();
     connection = opened;
   }
 
@@ -175,7 +253,52 @@ final class RedisConnector implements AutoCloseable {
    * once, on a Lettuce or bounded-elastic thread; never fails. Cancel to stop trying.
    */
   Mono<StatefulRedisPubSubConnection<String, String>> connectPubSub(String name) {
+    RedisClusterClient cluster = clusterClient;
+    if (cluster != null) {
+      // Classic pub/sub on any node of the cluster: a PUBLISH reaches every node.
+      return connectInBackground(
+          name,
+          () ->
+              cluster
+                  .refreshPartitionsAsync()
+                  .thenCompose(read -> cluster.connectPubSubAsync(StringCodec.UTF8))
+                  .thenApply(opened -> (StatefulRedisPubSubConnection<String, String>) opened));
+    }
     return connectInBackground(name, () -> client.connectPubSubAsync(StringCodec.UTF8, uri));
+  }
+
+  /**
+   * Opens a pub/sub connection to one node of the cluster (for its sharded channels), once; it does
+   * not reconnect by itself. Emits on a Lettuce thread; fails when the node cannot be reached or
+   * has not answered within the attempt limit ({@link ConnectAttempt}).
+   */
+  Mono<StatefulRedisPubSubConnection<String, String>> connectPubSubTo(String host, int port) {
+    RedisURI node = RedisURI.builder(uri).withHost(host).withPort(port).build();
+    return ConnectAttempt.<StatefulRedisPubSubConnection<String, String>>within(
+            attemptLimit,
+            Schedulers.parallel(),
+            () -> client.connectPubSubAsync(StringCodec.UTF8, node),
+            StatefulConnection::closeAsync)
+        .subscribeOn(Schedulers.boundedElastic());
+  }
+
+  /**
+   * The cluster's topology as Lettuce knows it now, or null on a standalone Redis and until the
+   * first connection to the cluster (before it, Lettuce would block to read it).
+   */
+  @Nullable Partitions partitions() {
+    RedisClusterClient cluster = clusterClient;
+    return cluster == null || connection == null ? null : cluster.getPartitions();
+  }
+
+  /** {@code herald.redis.connect-timeout}. */
+  Duration connectTimeout() {
+    return connectTimeout;
+  }
+
+  /** The Redis Cluster client, or null on a standalone Redis. */
+  @Nullable RedisClusterClient clusterClient() {
+    return clusterClient;
   }
 
   private <C extends StatefulConnection<String, String>> Mono<C> connectInBackground(
@@ -207,6 +330,11 @@ final class RedisConnector implements AutoCloseable {
 
   /** Where the URL points, without credentials, for log lines and errors. */
   String target() {
+    if (clusterClient != null) {
+      return "cluster "
+          + String.join(
+              ",", seeds.stream().map(seed -> seed.getHost() + ":" + seed.getPort()).toList());
+    }
     if (!uri.getSentinels().isEmpty()) {
       return "sentinel master " + uri.getSentinelMasterId();
     }
@@ -225,14 +353,14 @@ final class RedisConnector implements AutoCloseable {
    * herald.redis.command-timeout}); every failure counts against the circuit breaker. Emits on a
    * Lettuce I/O thread; operators downstream must not block.
    */
-  <T> Mono<T> call(Function<RedisReactiveCommands<String, String>, Mono<T>> command) {
+  <T> Mono<T> call(Function<RedisClusterReactiveCommands<String, String>, Mono<T>> command) {
     return Mono.defer(
         () -> {
-          StatefulRedisConnection<String, String> current = connection;
+          RedisClusterReactiveCommands<String, String> current = commands;
           if (current == null) {
             return Mono.error(notConnected());
           }
-          return guard(command.apply(current.reactive()));
+          return guard(command.apply(current));
         });
   }
 
@@ -244,15 +372,15 @@ final class RedisConnector implements AutoCloseable {
    * lane's own circuit breaker, never against the one that guards publishing. Emits on a {@link
    * Schedulers#parallel()} thread.
    */
-  <T> Mono<T> callQueued(Function<RedisReactiveCommands<String, String>, Mono<T>> command) {
+  <T> Mono<T> callQueued(Function<RedisClusterReactiveCommands<String, String>, Mono<T>> command) {
     return gate.admit(
             Mono.defer(
                 () -> {
-                  StatefulRedisConnection<String, String> current = connection;
+                  RedisClusterReactiveCommands<String, String> current = commands;
                   if (current == null) {
                     return Mono.error(notConnected());
                   }
-                  return guardQueued(command.apply(current.reactive()));
+                  return guardQueued(command.apply(current));
                 }))
         // What callers do next (a handshake, a replay) must not hold up the I/O thread that reads
         // the connection's replies, or other commands would time out waiting to be read.
@@ -264,15 +392,15 @@ final class RedisConnector implements AutoCloseable {
    * whole stream counts as one call for the circuit breaker; its values arrive as Lettuce reads
    * them.
    */
-  <T> Flux<T> callMany(Function<RedisReactiveCommands<String, String>, Flux<T>> command) {
+  <T> Flux<T> callMany(Function<RedisClusterReactiveCommands<String, String>, Flux<T>> command) {
     return Flux.defer(
         () -> {
-          StatefulRedisConnection<String, String> current = connection;
+          RedisClusterReactiveCommands<String, String> current = commands;
           if (current == null) {
             return Flux.error(notConnected());
           }
           return command
-              .apply(current.reactive())
+              .apply(current)
               .transformDeferred(CircuitBreakerOperator.of(breaker))
               .onErrorMap(this::unavailable);
         });
@@ -284,16 +412,34 @@ final class RedisConnector implements AutoCloseable {
    * list.
    */
   Mono<List<Object>> run(RedisScripts.Script script, String[] keys, String[] args) {
-    return call(commands -> script(commands, script, keys, args));
+    RedisScripts.Script variant = variant(script);
+    return call(commands -> script(commands, variant, keys, args));
   }
 
   /** {@link #run} in the queued lane ({@link #callQueued}). */
   Mono<List<Object>> runQueued(RedisScripts.Script script, String[] keys, String[] args) {
-    return callQueued(commands -> script(commands, script, keys, args));
+    RedisScripts.Script variant = variant(script);
+    return callQueued(commands -> script(commands, variant, keys, args));
+  }
+
+  /**
+   * On a Redis Cluster, the script with sharded publishing ({@link RedisScripts.Script#sharded});
+   * on a standalone Redis the script as it is, which also runs on Redis 6.
+   */
+  private RedisScripts.Script variant(RedisScripts.Script script) {
+    if (clusterClient == null) {
+      return script;
+    }
+    return shardedScripts.computeIfAbsent(script, RedisScripts.Script::sharded);
+  }
+
+  /** Lettuce's events (connections, topology changes), as they happen; hot, never completes. */
+  Flux<Event> events() {
+    return resources.eventBus().get();
   }
 
   private static Mono<List<Object>> script(
-      RedisReactiveCommands<String, String> commands,
+      RedisClusterReactiveCommands<String, String> commands,
       RedisScripts.Script script,
       String[] keys,
       String[] args) {
@@ -309,7 +455,7 @@ final class RedisConnector implements AutoCloseable {
 
   /** A Redis PING through the circuit breaker: what readiness asks. */
   Mono<Void> ping() {
-    return call(RedisReactiveCommands::ping).then();
+    return call(RedisClusterReactiveCommands::ping).then();
   }
 
   /**
@@ -343,7 +489,7 @@ final class RedisConnector implements AutoCloseable {
 
   /** Whether the command connection is open now. */
   boolean isConnected() {
-    StatefulRedisConnection<String, String> current = connection;
+    StatefulConnection<String, String> current = connection;
     return current != null && current.isOpen();
   }
 
@@ -386,7 +532,7 @@ final class RedisConnector implements AutoCloseable {
   }
 
   /**
-   * Stops connecting and closes every connection. Blocks up to about two seconds: call it from a
+   * Stops connecting and closes every connection. Blocks up to about six seconds: call it from a
    * shutdown thread, never from an event loop.
    */
   @Override
@@ -394,8 +540,26 @@ final class RedisConnector implements AutoCloseable {
     closed = true;
     loops.dispose();
     listeners.close();
-    // Shutting the client down closes every connection it opened.
-    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    // Shutting a client down closes every connection it opened.
+    RedisClusterClient cluster = clusterClient;
+    if (cluster != null) {
+      awaitShutdown(cluster.shutdownAsync(0, 2, TimeUnit.SECONDS));
+    }
+    awaitShutdown(client.shutdownAsync(0, 2, TimeUnit.SECONDS));
     resources.shutdown(0, 2, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Waits a bounded time: Lettuce's own {@code shutdown} waits without bound for its connections to
+   * close, which a connection to a cluster node that died may never do.
+   */
+  private static void awaitShutdown(java.util.concurrent.Future<?> shutdown) {
+    try {
+      shutdown.get(3, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      log.warn("engine=redis shutdown incomplete: {}", e.toString());
+    }
   }
 }

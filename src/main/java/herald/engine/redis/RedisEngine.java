@@ -46,6 +46,7 @@ final class RedisEngine implements Engine, AutoCloseable {
   private final RecoveryReads recoveryReads;
   private final NodeSubscriptions subscriptions;
   private final RedisPresence presence;
+  private final OffsetFence fence;
 
   /**
    * @throws IllegalArgumentException naming {@code herald.redis.url} when it is missing or
@@ -58,6 +59,7 @@ final class RedisEngine implements Engine, AutoCloseable {
         new RecoveryReads(
             (channel, since) -> publications.history(channel, HistoryQuery.after(since)),
             Schedulers.parallel());
+    this.fence = new OffsetFence(connector);
     this.subscriptions =
         new NodeSubscriptions(
             connector,
@@ -65,7 +67,9 @@ final class RedisEngine implements Engine, AutoCloseable {
             json,
             properties.pubsubConnections(),
             properties.commandTimeout(),
-            instance);
+            instance,
+            fence);
+    fence.onMoved(subscriptions::resync);
     this.presence =
         new RedisPresence(
             connector, subscriptions, options, json, properties.presenceTtl(), instance);
@@ -81,6 +85,11 @@ final class RedisEngine implements Engine, AutoCloseable {
     return subscriptions.isConnected();
   }
 
+  /** This node's pub/sub subscriptions; for tests. */
+  NodeSubscriptions subscriptions() {
+    return subscriptions;
+  }
+
   /** The connection to Redis, for other classes of this package (cluster-wide control). */
   RedisConnector connector() {
     return connector;
@@ -93,7 +102,10 @@ final class RedisEngine implements Engine, AutoCloseable {
 
   @Override
   public Mono<Publication> publish(ChannelName channel, JsonNode data, @Nullable String from) {
-    return publications.publish(channel, data, from).flatMap(subscriptions::deliveredHere);
+    return publications
+        .publish(channel, data, from)
+        .flatMap(fence::published)
+        .flatMap(subscriptions::deliveredHere);
   }
 
   @Override
@@ -105,8 +117,9 @@ final class RedisEngine implements Engine, AutoCloseable {
             once ->
                 once.repeat()
                     ? Mono.just(new PublishOutcome(once.publication().position(), true))
-                    : subscriptions
-                        .deliveredHere(once.publication())
+                    : fence
+                        .published(once.publication())
+                        .flatMap(subscriptions::deliveredHere)
                         .map(published -> new PublishOutcome(published.position(), false)));
   }
 
@@ -165,6 +178,7 @@ final class RedisEngine implements Engine, AutoCloseable {
   @Override
   public void close() {
     presence.close();
+    fence.close();
     subscriptions.close();
     connector.close();
     log.info("engine=redis instance={} closed", instance);

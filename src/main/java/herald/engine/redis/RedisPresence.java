@@ -77,13 +77,14 @@ final class RedisPresence implements AutoCloseable {
   }
 
   private Mono<Void> joinScript(ChannelName channel, ClientInfo client, boolean announce) {
-    String[] keys = {RedisKeys.presence(channel), RedisKeys.clients(channel)};
+    String[] keys = {
+      RedisKeys.presence(channel), RedisKeys.clients(channel), RedisKeys.pubsub(channel)
+    };
     String[] args = {
       client.client(),
       json.writeValueAsString(RedisPayloads.clientNode(json, client)),
       Long.toString(ttl.toMillis()),
       announce ? "1" : "0",
-      RedisKeys.pubsub(channel),
       RedisPayloads.announcement(json, "join", client, instance)
     };
     return connector.runQueued(RedisScripts.JOIN, keys, args).then();
@@ -99,11 +100,12 @@ final class RedisPresence implements AutoCloseable {
                 clients.remove(client.client());
                 return clients.isEmpty() ? null : clients;
               });
-          String[] keys = {RedisKeys.presence(channel), RedisKeys.clients(channel)};
+          String[] keys = {
+            RedisKeys.presence(channel), RedisKeys.clients(channel), RedisKeys.pubsub(channel)
+          };
           String[] args = {
             client.client(),
             channelOptions.joinLeave() ? "1" : "0",
-            RedisKeys.pubsub(channel),
             RedisPayloads.announcement(json, "leave", client, instance)
           };
           return connector

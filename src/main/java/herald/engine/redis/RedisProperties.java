@@ -25,6 +25,12 @@ import org.springframework.validation.annotation.Validated;
  *     history reads, presence, connection claims) may be on the command connection at once
  * @param maxQueuedCommands how many more may wait for their turn; past that they fail at once with
  *     503, which clients retry
+ * @param cluster whether {@code url} names the seed nodes of a Redis Cluster (Redis 7 or newer, one
+ *     or more comma-separated {@code redis://} URIs): channels then use sharded pub/sub, one
+ *     connection per master (README "Redis Cluster")
+ * @param topologyRefresh how often the cluster's topology is read again when nothing prompted it
+ *     earlier (a {@code MOVED}, a lost connection or an unrequested {@code SUNSUBSCRIBE} prompt it
+ *     at once); only with {@code cluster}
  */
 @Validated
 @ConfigurationProperties("herald.redis")
@@ -36,7 +42,9 @@ public record RedisProperties(
     @DefaultValue("60s") Duration presenceTtl,
     @DefaultValue("1s") Duration breakerOpenDuration,
     @DefaultValue("64") @Positive int maxCommandsInFlight,
-    @DefaultValue("10000") @Positive int maxQueuedCommands) {
+    @DefaultValue("10000") @Positive int maxQueuedCommands,
+    @DefaultValue("false") boolean cluster,
+    @DefaultValue("5s") Duration topologyRefresh) {
 
   /** The settings for {@code url} with every default. */
   static RedisProperties of(String url) {
@@ -48,6 +56,24 @@ public record RedisProperties(
         Duration.ofSeconds(60),
         Duration.ofSeconds(1),
         64,
-        10_000);
+        10_000,
+        false,
+        Duration.ofSeconds(5));
+  }
+
+  /** The settings for a Redis Cluster whose seed nodes are {@code urls}, with every default. */
+  static RedisProperties ofCluster(String urls) {
+    RedisProperties defaults = of(urls);
+    return new RedisProperties(
+        urls,
+        defaults.commandTimeout(),
+        defaults.connectTimeout(),
+        defaults.pubsubConnections(),
+        defaults.presenceTtl(),
+        defaults.breakerOpenDuration(),
+        defaults.maxCommandsInFlight(),
+        defaults.maxQueuedCommands(),
+        true,
+        defaults.topologyRefresh());
   }
 }

@@ -39,7 +39,9 @@ final class RedisPublications {
     return Mono.defer(
         () -> {
           ChannelOptions channelOptions = options.optionsFor(channel);
-          String[] keys = {RedisKeys.meta(channel), RedisKeys.history(channel)};
+          String[] keys = {
+            RedisKeys.meta(channel), RedisKeys.history(channel), RedisKeys.pubsub(channel)
+          };
           String[] args = {
             Epochs.next(),
             json.writeValueAsString(data),

@@ -57,9 +57,10 @@ final class RedisScripts {
       """;
 
   /**
-   * Publishes one publication. KEYS: meta, history. ARGV: epoch for a new sequence, data JSON,
-   * has-from ("1"/"0"), from, history size, history TTL ms, meta TTL ms, pub/sub channel. Returns
-   * {offset, epoch, ts}.
+   * Publishes one publication. KEYS: meta, history, and last the pub/sub channel (declared as a key
+   * so that Redis Cluster routes and checks it with the channel's slot). ARGV: epoch for a new
+   * sequence, data JSON, has-from ("1"/"0"), from, history size, history TTL ms, meta TTL ms,
+   * pub/sub channel (the same as the last key). Returns {offset, epoch, ts}.
    */
   static final Script PUBLISH =
       new Script(
@@ -87,7 +88,7 @@ final class RedisScripts {
                 redis.call('DEL', KEYS[2])
               end
               redis.call('PEXPIRE', KEYS[1], ARGV[7])
-              redis.call('PUBLISH', ARGV[8], payload)
+              redis.call('PUBLISH', KEYS[#KEYS], payload)
               return {offset, epoch, ts}
               """);
 
@@ -172,8 +173,8 @@ final class RedisScripts {
               """);
 
   /**
-   * Adds or refreshes a presence entry. KEYS: presence, clients. ARGV: client id, client JSON, TTL
-   * ms, announce ("1"/"0"), pub/sub channel, announcement. Returns 1.
+   * Adds or refreshes a presence entry. KEYS: presence, clients, pub/sub channel. ARGV: client id,
+   * client JSON, TTL ms, announce ("1"/"0"), announcement. Returns 1.
    */
   static final Script JOIN =
       new Script(
@@ -183,20 +184,20 @@ final class RedisScripts {
               redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
               redis.call('PEXPIRE', KEYS[1], ARGV[3])
               redis.call('PEXPIRE', KEYS[2], ARGV[3])
-              if ARGV[4] == '1' then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
+              if ARGV[4] == '1' then redis.call('PUBLISH', KEYS[3], ARGV[5]) end
               return 1
               """);
 
   /**
-   * Removes a presence entry. KEYS: presence, clients. ARGV: client id, announce ("1"/"0"), pub/sub
-   * channel, announcement. Returns 1 when the entry was there.
+   * Removes a presence entry. KEYS: presence, clients, pub/sub channel. ARGV: client id, announce
+   * ("1"/"0"), announcement. Returns 1 when the entry was there.
    */
   static final Script LEAVE =
       new Script(
           """
           local removed = redis.call('ZREM', KEYS[1], ARGV[1])
           redis.call('HDEL', KEYS[2], ARGV[1])
-          if removed == 1 and ARGV[2] == '1' then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
+          if removed == 1 and ARGV[2] == '1' then redis.call('PUBLISH', KEYS[3], ARGV[3]) end
           return removed
           """);
 
@@ -246,6 +247,15 @@ final class RedisScripts {
 
     Script(String source) {
       this(source, sha1(source));
+    }
+
+    /**
+     * This script with every {@code PUBLISH} made an {@code SPUBLISH}: on a Redis Cluster the
+     * message then stays on the shard of its channel's slot instead of crossing the cluster bus to
+     * every node. Each script publishes to a channel it declares as a key.
+     */
+    Script sharded() {
+      return new Script(source.replace("redis.call('PUBLISH', ", "redis.call('SPUBLISH', "));
     }
 
     private static String sha1(String source) {

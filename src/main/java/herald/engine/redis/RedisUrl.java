@@ -2,6 +2,8 @@ package herald.engine.redis;
 
 import herald.config.InvalidSettingException;
 import io.lettuce.core.RedisURI;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -48,6 +50,48 @@ final class RedisUrl {
     }
     return uri;
   }
+
+  /**
+   * The seed nodes of a Redis Cluster: one or more comma-separated {@code redis://} or {@code
+   * rediss://} URIs ({@code redis://h1:7001,redis://h2:7002}); a seed without a scheme takes the
+   * first one's. Sentinel URLs make no sense for a cluster and are refused.
+   *
+   * @throws InvalidSettingException naming {@code herald.redis.url} when {@code url} is blank or
+   *     one of its seeds is not a Redis URL
+   */
+  static List<RedisURI> parseSeeds(@Nullable String url) {
+    if (url == null || url.isBlank()) {
+      throw new InvalidSettingException(
+          SETTING, "must be set for the Redis engine", "use " + CLUSTER_FORMS);
+    }
+    List<RedisURI> seeds = new ArrayList<>();
+    String scheme = null;
+    for (String part : url.split(",")) {
+      String seed = part.trim();
+      if (seed.isEmpty()) {
+        continue;
+      }
+      if (!seed.contains("://")) {
+        seed = (scheme == null ? "redis" : scheme) + "://" + seed;
+      }
+      if (scheme == null) {
+        scheme = seed.substring(0, seed.indexOf("://"));
+      }
+      RedisURI uri = parse(seed);
+      if (!uri.getSentinels().isEmpty() || uri.getSocket() != null) {
+        throw new InvalidSettingException(
+            SETTING, "is not a list of Redis Cluster seed nodes", "use " + CLUSTER_FORMS);
+      }
+      seeds.add(uri);
+    }
+    if (seeds.isEmpty()) {
+      throw invalid();
+    }
+    return seeds;
+  }
+
+  static final String CLUSTER_FORMS =
+      "redis://[[user]:password@]host:port[,redis://host2:port2...] with herald.redis.cluster=true";
 
   private static InvalidSettingException invalid() {
     return new InvalidSettingException(SETTING, "is not a valid Redis URL", "use " + FORMS);

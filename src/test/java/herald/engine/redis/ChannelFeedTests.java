@@ -33,7 +33,6 @@ class ChannelFeedTests {
   private final ChannelFeed feed =
       new ChannelFeed(
           CHANNEL,
-          0,
           () -> new Recorder(delivered, events),
           position -> {
             fills.add(position);

@@ -233,7 +233,7 @@ class RedisClusterIntegrationTests {
 
     // Offset 3 is published where node B does not listen (a lost pub/sub message), then the
     // history is lost: node B can neither receive nor recover it.
-    String[] keys = {RedisKeys.meta(channel), RedisKeys.history(channel)};
+    String[] keys = {RedisKeys.meta(channel), RedisKeys.history(channel), "herald:test:nowhere"};
     String[] args = {"unused", "3", "0", "", "100", "300000", "3600000", "herald:test:nowhere"};
     StepVerifier.create(nodeA.connector().run(RedisScripts.PUBLISH, keys, args))
         .expectNextCount(1)
@@ -324,7 +324,9 @@ class RedisClusterIntegrationTests {
             Duration.ofMillis(900),
             Duration.ofSeconds(1),
             64,
-            10_000);
+            10_000,
+            false,
+            Duration.ofSeconds(5));
     RedisEngine dying = node(new Recorder(), shortPresence);
     RedisEngine living = node(new Recorder(), shortPresence);
     ClientInfo ghost = new ClientInfo("ghost", "c-ghost", "node-dead");

@@ -85,7 +85,9 @@ class ResubscribeStormIntegrationTests {
                 defaults.presenceTtl(),
                 Duration.ofSeconds(30),
                 maxInFlight,
-                maxQueued));
+                maxQueued,
+                false,
+                defaults.topologyRefresh()));
     engines.add(engine);
     return engine;
   }
