@@ -4,7 +4,8 @@
 #   1. one redis-server and two nodes A and B on it: RUNS runs of herald.load.ClusterLatency;
 #      the two nodes are stopped;
 #   2. six redis-server 7 processes made a cluster with redis-cli --cluster create (3 masters + 3
-#      replicas, cluster-node-timeout 1000, explicit cluster bus ports), two nodes on it with
+#      replicas, cluster-node-timeout 1000, cluster-require-full-coverage no, explicit cluster bus
+#      ports), two nodes on it with
 #      herald.redis.cluster=true: RUNS runs, then one failover run in which the first master by port
 #      gets SIGKILL (kill -9) KILL_AT s in; 12 channels spread over the three masters by slot.
 # Every step is bounded by `timeout`; everything started here is stopped by PID on exit. Prints one
@@ -62,7 +63,8 @@ for i in 1 2 3 4 5 6; do
   mkdir -p "$WORK/$port"
   "$REDIS_BIN" --port "$port" --bind 127.0.0.1 --cluster-enabled yes \
     --cluster-config-file "$WORK/$port/nodes.conf" --cluster-port "$bus" --cluster-node-timeout 1000 \
-    --cluster-replica-validity-factor 0 --save '' --appendonly no --repl-diskless-sync yes \
+    --cluster-replica-validity-factor 0 --cluster-require-full-coverage no \
+    --save '' --appendonly no --repl-diskless-sync yes \
     --repl-diskless-sync-delay 0 --dir "$WORK/$port" > "$OUT/redis-$port.log" 2>&1 &
   PIDS+=($!)
   CLUSTER_PID[$port]=$!

@@ -182,6 +182,10 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
                   // A replica may always take over, however long it was out of touch.
                   "--cluster-replica-validity-factor",
                   "0",
+                  // A dead master refuses only its own slots; Redis's default refuses every slot
+                  // (CLUSTERDOWN) until a replica takes over, as the README recommends against.
+                  "--cluster-require-full-coverage",
+                  "no",
                   "--save",
                   "",
                   "--appendonly",

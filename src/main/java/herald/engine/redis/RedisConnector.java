@@ -75,6 +75,10 @@ import reactor.util.retry.Retry;
  *       Their failures open only their own breaker, so a storm of resubscribes never stops
  *       publishing.
  * </ul>
+ *
+ * <p>On a Redis Cluster, scripts on a channel's keys ({@link #run}, {@link #runQueued}) go through
+ * their lane's breaker for the master of the channel's slot ({@link MasterBreakers}): a dead master
+ * pauses its own slots, not every channel.
  */
 final class RedisConnector implements AutoCloseable {
 
@@ -102,11 +106,15 @@ final class RedisConnector implements AutoCloseable {
   /** The client of the command and control connections on a Redis Cluster; null standalone. */
   private final @Nullable RedisClusterClient clusterClient;
 
-  /** The lanes' breakers by name, for metrics; created here, one per lane, never more. */
+  /**
+   * The breakers by name, for metrics: one per lane, and on a Redis Cluster one per lane and master
+   * ({@link MasterBreakers}).
+   */
   private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
 
   private final CircuitBreaker breaker;
   private final CircuitBreaker queuedBreaker;
+  private final MasterBreakers masterBreakers = new MasterBreakers(breakers);
   private final CommandGate gate;
   private final Disposable.Composite loops = Disposables.composite();
   private final RedisListeners listeners;
@@ -354,14 +362,33 @@ final class RedisConnector implements AutoCloseable {
    * Lettuce I/O thread; operators downstream must not block.
    */
   <T> Mono<T> call(Function<RedisClusterReactiveCommands<String, String>, Mono<T>> command) {
+    return call(command, null);
+  }
+
+  /** {@link #call} behind the breaker of the master of {@code key}'s slot, if it is known. */
+  private <T> Mono<T> call(
+      Function<RedisClusterReactiveCommands<String, String>, Mono<T>> command,
+      @Nullable String key) {
     return Mono.defer(
         () -> {
           RedisClusterReactiveCommands<String, String> current = commands;
           if (current == null) {
             return Mono.error(notConnected());
           }
-          return guard(command.apply(current));
+          return command
+              .apply(current)
+              .transformDeferred(CircuitBreakerOperator.of(breakerFor(breaker, key)))
+              .onErrorMap(this::unavailable);
         });
+  }
+
+  /**
+   * {@code lane}'s breaker for the master that holds {@code key}'s slot on a Redis Cluster; {@code
+   * lane} itself on a standalone Redis, for commands without a key and until the topology is read.
+   */
+  private CircuitBreaker breakerFor(CircuitBreaker lane, @Nullable String key) {
+    Partitions partitions = key == null ? null : partitions();
+    return partitions == null ? lane : masterBreakers.of(lane, partitions, key);
   }
 
   /**
@@ -373,6 +400,13 @@ final class RedisConnector implements AutoCloseable {
    * Schedulers#parallel()} thread.
    */
   <T> Mono<T> callQueued(Function<RedisClusterReactiveCommands<String, String>, Mono<T>> command) {
+    return callQueued(command, null);
+  }
+
+  /** {@link #callQueued} behind the queued lane's breaker of the master of {@code key}'s slot. */
+  private <T> Mono<T> callQueued(
+      Function<RedisClusterReactiveCommands<String, String>, Mono<T>> command,
+      @Nullable String key) {
     return gate.admit(
             Mono.defer(
                 () -> {
@@ -380,7 +414,10 @@ final class RedisConnector implements AutoCloseable {
                   if (current == null) {
                     return Mono.error(notConnected());
                   }
-                  return guardQueued(command.apply(current));
+                  return command
+                      .apply(current)
+                      .transformDeferred(CircuitBreakerOperator.of(breakerFor(queuedBreaker, key)))
+                      .onErrorMap(this::unavailable);
                 }))
         // What callers do next (a handshake, a replay) must not hold up the I/O thread that reads
         // the connection's replies, or other commands would time out waiting to be read.
@@ -413,13 +450,18 @@ final class RedisConnector implements AutoCloseable {
    */
   Mono<List<Object>> run(RedisScripts.Script script, String[] keys, String[] args) {
     RedisScripts.Script variant = variant(script);
-    return call(commands -> script(commands, variant, keys, args));
+    return call(commands -> script(commands, variant, keys, args), firstKey(keys));
   }
 
   /** {@link #run} in the queued lane ({@link #callQueued}). */
   Mono<List<Object>> runQueued(RedisScripts.Script script, String[] keys, String[] args) {
     RedisScripts.Script variant = variant(script);
-    return callQueued(commands -> script(commands, variant, keys, args));
+    return callQueued(commands -> script(commands, variant, keys, args), firstKey(keys));
+  }
+
+  /** A script's keys all share one slot (one channel's hash tag): its first key names it. */
+  private static @Nullable String firstKey(String[] keys) {
+    return keys.length == 0 ? null : keys[0];
   }
 
   /**

@@ -8,6 +8,7 @@ import herald.channel.Publication;
 import herald.engine.HistoryQuery;
 import herald.support.RedisClusterExtension;
 import herald.support.TestIds;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntPredicate;
 import java.util.stream.LongStream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -327,6 +329,55 @@ class RedisShardedClusterIntegrationTests {
       assertThat(publisher.last.get(channel).epoch()).as(key).isNotEqualTo(epoch);
     }
     cluster.awaitHealthy();
+  }
+
+  @Test
+  void aDeadMastersFailuresOpenItsOwnBreakerAndTheOtherMastersAreStillWritten() {
+    int victim = cluster.masters().get(1);
+    Map<Integer, List<ChannelName>> byMaster = channelsOnEveryMaster(1);
+    ChannelName onVictim = byMaster.get(victim).get(0);
+    List<ChannelName> elsewhere =
+        byMaster.entrySet().stream()
+            .filter(entry -> entry.getKey() != victim)
+            .map(entry -> entry.getValue().get(0))
+            .toList();
+    RedisEngine node = nodes.get(0);
+    byMaster.values().forEach(channels -> publish(node, channels.get(0), 1));
+    cluster.kill(victim);
+    try {
+      // Ten publishes at once on the dead master's slot fail within the command timeout, long
+      // before Redis promotes its replica (cluster-node-timeout 1 s, then an election).
+      await()
+          .atMost(TIMEOUT)
+          .until(
+              () -> {
+                Flux.range(0, 10)
+                    .flatMap(n -> publishOne(node, onVictim, n).onErrorResume(e -> Mono.empty()))
+                    .blockLast(TIMEOUT);
+                return breakerState(node, "redis@127.0.0.1:" + victim) == CircuitBreaker.State.OPEN;
+              });
+      for (ChannelName channel : elsewhere) {
+        assertThat(publishOne(node, channel, 2).block(TIMEOUT))
+            .as("a publish on a live master's slot while the dead master's breaker is open")
+            .isNotNull();
+      }
+      assertThat(breakerState(node, RedisConnector.DIRECT_LANE))
+          .isEqualTo(CircuitBreaker.State.CLOSED);
+      // Once the replica is promoted, the victim's slot is written again, behind a breaker of the
+      // new master's; the victim's, a master of no slot any more, is dropped then.
+      await()
+          .atMost(TIMEOUT)
+          .ignoreExceptions()
+          .until(() -> publishOne(node, onVictim, 3).block(TIMEOUT) != null);
+      assertThat(breakerState(node, "redis@127.0.0.1:" + victim)).isNull();
+    } finally {
+      cluster.restart(victim);
+    }
+    cluster.awaitHealthy();
+  }
+
+  private static CircuitBreaker.@Nullable State breakerState(RedisEngine node, String name) {
+    return node.connector().breakers().find(name).map(CircuitBreaker::getState).orElse(null);
   }
 
   @Test
