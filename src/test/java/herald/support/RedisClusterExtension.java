@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,10 +55,10 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
     dir = Files.createTempDirectory("herald-redis-cluster-");
     Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "redis-cluster-stop"));
     for (int i = 0; i < NODES; i++) {
-      int port = freePort();
+      int port = RedisServerExtension.freePort();
       ports.add(port);
       // The default bus port (port + 10000) may lie beyond 65535 or be taken: pick one too.
-      busPorts.put(port, freePort());
+      busPorts.put(port, RedisServerExtension.freePort());
       start(port);
     }
     for (int port : ports) {
@@ -259,15 +257,6 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

@@ -125,7 +125,8 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
     return false;
   }
 
-  private static int freePort() {
+  /** A port of 127.0.0.1 free now (the Redis test servers' way to pick theirs). */
+  static int freePort() {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       socket.setReuseAddress(true);
       return socket.getLocalPort();
