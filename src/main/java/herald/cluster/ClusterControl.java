@@ -10,6 +10,7 @@ import herald.engine.Epochs;
 import herald.protocol.ErrorCode;
 import herald.protocol.HeraldException;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -72,7 +73,8 @@ final class ClusterControl {
             reconnect);
     return backplane
         .reports()
-        .flatMap(live -> gather(request, live.keySet()))
+        // This node answers too, listed yet or not (its first report may still be on its way).
+        .flatMap(live -> gather(request, withThisNode(live.keySet())))
         .onErrorResume(
             EngineUnavailableException.class,
             error -> {
@@ -80,6 +82,15 @@ final class ClusterControl {
                   "cluster request {} acted on this node only: {}", operation, error.toString());
               return perform(request).map(reply -> new Gathered(List.of(reply), true));
             });
+  }
+
+  private Set<String> withThisNode(Set<String> listed) {
+    if (listed.contains(local.name())) {
+      return listed;
+    }
+    Set<String> expected = new HashSet<>(listed);
+    expected.add(local.name());
+    return expected;
   }
 
   private Mono<Gathered> gather(Request request, Set<String> expected) {

@@ -20,6 +20,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -85,6 +86,18 @@ class BackendHooksClusterIntegrationTests {
     if (nodeB != null) {
       nodeB.close();
     }
+  }
+
+  /**
+   * A node enters the directory with its first report, up to a heartbeat after it reaches Redis;
+   * until both are listed, a cluster-wide request waits for one node only.
+   */
+  @BeforeEach
+  void bothNodesListed() {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> assertThat(ok(apiA().get("/api/v1/info")).get("nodes").size()).isEqualTo(2));
   }
 
   @AfterEach

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -72,6 +73,20 @@ class ClusterIntegrationTests {
     redis.start();
     nodeB = startNode("node-b");
     nodeC = startNode("node-c");
+  }
+
+  /**
+   * A node enters the directory with its first report, up to a heartbeat after it reaches Redis;
+   * until all three are listed, a cluster-wide request waits for fewer nodes.
+   */
+  @BeforeEach
+  void everyNodeListed() {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(names(ok(api().get("/api/v1/info"))))
+                    .contains("node-a", "node-b", "node-c"));
   }
 
   private static ConfigurableApplicationContext startNode(String name) {
