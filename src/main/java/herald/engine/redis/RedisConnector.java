@@ -375,10 +375,7 @@ final class RedisConnector implements AutoCloseable {
           if (current == null) {
             return Mono.error(notConnected());
           }
-          return command
-              .apply(current)
-              .transformDeferred(CircuitBreakerOperator.of(breakerFor(breaker, key)))
-              .onErrorMap(this::unavailable);
+          return guard(command.apply(current), breakerFor(breaker, key));
         });
   }
 
@@ -414,10 +411,7 @@ final class RedisConnector implements AutoCloseable {
                   if (current == null) {
                     return Mono.error(notConnected());
                   }
-                  return command
-                      .apply(current)
-                      .transformDeferred(CircuitBreakerOperator.of(breakerFor(queuedBreaker, key)))
-                      .onErrorMap(this::unavailable);
+                  return guard(command.apply(current), breakerFor(queuedBreaker, key));
                 }))
         // What callers do next (a handshake, a replay) must not hold up the I/O thread that reads
         // the connection's replies, or other commands would time out waiting to be read.
@@ -539,7 +533,7 @@ final class RedisConnector implements AutoCloseable {
    * The publishing lane's circuit breaker, and every failure as {@link EngineUnavailableException}.
    */
   <T> Mono<T> guard(Mono<T> call) {
-    return call.transformDeferred(CircuitBreakerOperator.of(breaker)).onErrorMap(this::unavailable);
+    return guard(call, breaker);
   }
 
   /**
@@ -548,8 +542,11 @@ final class RedisConnector implements AutoCloseable {
    * pub/sub {@code SUBSCRIBE}s.
    */
   <T> Mono<T> guardQueued(Mono<T> call) {
-    return call.transformDeferred(CircuitBreakerOperator.of(queuedBreaker))
-        .onErrorMap(this::unavailable);
+    return guard(call, queuedBreaker);
+  }
+
+  private <T> Mono<T> guard(Mono<T> call, CircuitBreaker circuit) {
+    return call.transformDeferred(CircuitBreakerOperator.of(circuit)).onErrorMap(this::unavailable);
   }
 
   private Throwable unavailable(Throwable error) {
