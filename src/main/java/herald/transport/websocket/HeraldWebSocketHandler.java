@@ -340,8 +340,17 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   }
 
   private static Mono<Void> ended(ClientSession client, Throwable error) {
-    ConnectionLog.about(log.atDebug(), client)
-        .log("client={} user={} connection ended: {}", error.toString());
+    if (error instanceof Error) {
+      // Not a client going away: a fault in the server (in tests, BlockHound's blocking-call
+      // error).
+      ConnectionLog.about(log.atWarn(), client)
+          .setCause(error)
+          .log(
+              "client={} user={} connection ended by an error in the server: {}", error.toString());
+    } else {
+      ConnectionLog.about(log.atDebug(), client)
+          .log("client={} user={} connection ended: {}", error.toString());
+    }
     return Mono.empty();
   }
 
