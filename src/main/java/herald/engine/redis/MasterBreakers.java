@@ -10,11 +10,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * On a Redis Cluster, a lane's circuit breaker for each master, for the commands on one channel's
- * keys (publishing, history reads): a master that dies fails fast on its own slots while the others
- * go on being written, instead of one breaker that its failures open for every channel.
+ * keys (publishing, history reads) and the sharded subscribes on the master's own connection: a
+ * master that dies fails fast on its own slots while the others go on being written, instead of one
+ * breaker that its failures open for every channel.
  *
  * <p>Each is named {@code <lane>@<host>:<port>} (the {@code name} tag of its metrics) and made the
  * first time a master is written to. When one is made, those of addresses that serve no slot any
@@ -36,15 +38,23 @@ final class MasterBreakers {
    */
   CircuitBreaker of(CircuitBreaker lane, Partitions partitions, String key) {
     RedisClusterNode master = partitions.getMasterBySlot(SlotHash.getSlot(key));
-    if (master == null) {
-      return lane;
-    }
-    String name = lane.getName() + "@" + address(master.getUri());
+    return master == null ? lane : at(lane, address(master.getUri()), partitions);
+  }
+
+  /**
+   * The breaker of {@code lane} for the master at {@code address} ({@code host:port}), for commands
+   * sent to that master's own connection (sharded subscribes); {@code partitions}, when known, to
+   * drop those of former masters.
+   */
+  CircuitBreaker at(CircuitBreaker lane, String address, @Nullable Partitions partitions) {
+    String name = lane.getName() + "@" + address;
     CircuitBreaker known = byName.get(name);
     if (known != null) {
       return known;
     }
-    forgetFormerMasters(partitions);
+    if (partitions != null) {
+      forgetFormerMasters(partitions);
+    }
     return byName.computeIfAbsent(
         name, made -> registry.circuitBreaker(made, lane.getCircuitBreakerConfig()));
   }

@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -150,14 +151,15 @@ final class RedisConnector implements AutoCloseable {
     this.attemptLimit =
         properties.connectTimeout().plus(properties.commandTimeout()).multipliedBy(2);
     this.breaker = breakers.circuitBreaker(DIRECT_LANE, breakerConfig(properties));
-    // Timeouts do not count against the queued lane: its queue already sheds load when Redis is
-    // slow, and a breaker opened by slowness would refuse a whole wave of resubscribes, which then
-    // come back together. Connection failures still open it, so an unreachable Redis fails fast.
+    // Timeouts do not count against the queued lane (a command's, or a sharded subscribe's wait for
+    // its confirmation): its queue already sheds load when Redis is slow, and a breaker opened by
+    // slowness would refuse a whole wave of resubscribes, which then come back together. Connection
+    // failures still open it, so an unreachable Redis fails fast.
     this.queuedBreaker =
         breakers.circuitBreaker(
             QUEUED_LANE,
             CircuitBreakerConfig.from(breakerConfig(properties))
-                .ignoreExceptions(RedisCommandTimeoutException.class)
+                .ignoreExceptions(RedisCommandTimeoutException.class, TimeoutException.class)
                 .build());
     this.gate =
         new CommandGate(
@@ -543,6 +545,14 @@ final class RedisConnector implements AutoCloseable {
    */
   <T> Mono<T> guardQueued(Mono<T> call) {
     return guard(call, queuedBreaker);
+  }
+
+  /**
+   * {@link #guardQueued} behind the queued lane's breaker of the master at {@code address} ({@code
+   * host:port}): for sharded subscribes, sent on that master's own connection.
+   */
+  <T> Mono<T> guardQueued(Mono<T> call, String address) {
+    return guard(call, masterBreakers.at(queuedBreaker, address, partitions()));
   }
 
   private <T> Mono<T> guard(Mono<T> call, CircuitBreaker circuit) {

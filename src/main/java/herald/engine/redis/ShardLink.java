@@ -194,7 +194,7 @@ final class ShardLink {
                           })
                       .then(Mono.never());
               return connector.guardQueued(
-                  Mono.firstWithSignal(confirmed, sent).timeout(CONFIRM_WITHIN));
+                  Mono.firstWithSignal(confirmed, sent).timeout(CONFIRM_WITHIN), address);
             })
         .doFinally(signal -> pending.removeAll(wanted));
   }
@@ -206,7 +206,8 @@ final class ShardLink {
       return Mono.empty();
     }
     leaving.addAll(channels);
-    return connector.guardQueued(current.reactive().sunsubscribe(channels.toArray(String[]::new)));
+    return connector.guardQueued(
+        current.reactive().sunsubscribe(channels.toArray(String[]::new)), address);
   }
 
   /** Closes the connection; the link is dead from now on. */
