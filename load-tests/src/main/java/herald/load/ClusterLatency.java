@@ -193,8 +193,8 @@ public final class ClusterLatency {
           System.err.println("subscribe refused: " + text);
           return;
         }
-        int c = (int) number(text, 6) - 1;
-        state.lastOffset[s][c] = number(text, text.indexOf("\"offset\":") + 9);
+        int c = (int) TimedFrames.number(text, 6) - 1;
+        state.lastOffset[s][c] = TimedFrames.number(text, text.indexOf("\"offset\":") + 9);
         state.lastDelivery[s][c] = System.nanoTime();
         subscribed.countDown();
         return;
@@ -203,10 +203,10 @@ public final class ClusterLatency {
       if (channelAt < 0) {
         return;
       }
-      int c = (int) number(text, channelAt + 11 + prefix.length());
+      int c = (int) TimedFrames.number(text, channelAt + 11 + prefix.length());
       if (text.startsWith("{\"type\":\"reset\"")) {
         state.resets[s][c]++;
-        state.lastOffset[s][c] = number(text, text.indexOf("\"offset\":") + 9);
+        state.lastOffset[s][c] = TimedFrames.number(text, text.indexOf("\"offset\":") + 9);
         return;
       }
       int tAt = text.indexOf("\"t\":");
@@ -216,14 +216,14 @@ public final class ClusterLatency {
         return;
       }
       long now = System.nanoTime();
-      latency.recordValue(Math.max(0, now - number(text, tAt + 4)));
+      latency.recordValue(Math.max(0, now - TimedFrames.number(text, tAt + 4)));
       delivered.incrementAndGet();
       // Frames of one connection arrive on one event-loop thread, in order.
-      state.received[s].set((int) number(text, seqAt + 6));
+      state.received[s].set((int) TimedFrames.number(text, seqAt + 6));
       long gap = now - state.lastDelivery[s][c];
       state.maxGap[s][c] = Math.max(state.maxGap[s][c], gap);
       state.lastDelivery[s][c] = now;
-      long offset = number(text, offsetAt + 9);
+      long offset = TimedFrames.number(text, offsetAt + 9);
       long last = state.lastOffset[s][c];
       if (offset <= last) {
         state.duplicates[s][c]++;
@@ -233,18 +233,6 @@ public final class ClusterLatency {
         }
         state.lastOffset[s][c] = offset;
       }
-    }
-
-    private static long number(String text, int from) {
-      long value = 0;
-      for (int i = from; i < text.length(); i++) {
-        char c = text.charAt(i);
-        if (c < '0' || c > '9') {
-          break;
-        }
-        value = value * 10 + (c - '0');
-      }
-      return value;
     }
 
     /**
@@ -295,23 +283,13 @@ public final class ClusterLatency {
       while (next.get() < due) {
         long n = next.getAndAdd(channels);
         published.incrementAndGet();
-        batch.add(
-            "{\"id\":"
-                + n
-                + ",\"op\":\"publish\",\"channel\":\""
-                + prefix
-                + channel
-                + "\",\"data\":{\"seq\":"
-                + n
-                + ",\"t\":"
-                + System.nanoTime()
-                + "}}");
+        batch.add(TimedFrames.publish(n, prefix + channel));
       }
       return batch;
     }
 
     private void onReply(String text) {
-      int n = (int) number(text, 6);
+      int n = (int) TimedFrames.number(text, 6);
       if (text.contains("\"error\"")) {
         long now = System.nanoTime();
         firstErrorAt.compareAndSet(0, now);

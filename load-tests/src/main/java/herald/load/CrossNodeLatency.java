@@ -318,7 +318,7 @@ public final class CrossNodeLatency {
           System.err.println("subscribe refused: " + text);
           return;
         }
-        lastOffset[index] = number(text, text.indexOf("\"offset\":") + 9);
+        lastOffset[index] = TimedFrames.number(text, text.indexOf("\"offset\":") + 9);
         subscribed.countDown();
         return;
       }
@@ -328,11 +328,11 @@ public final class CrossNodeLatency {
         return;
       }
       long now = System.nanoTime();
-      latency.recordValue(Math.max(0, now - number(text, tAt + 4)));
+      latency.recordValue(Math.max(0, now - TimedFrames.number(text, tAt + 4)));
       delivered.incrementAndGet();
       received[index]++;
       // Frames of one connection arrive on one event-loop thread, in order.
-      long offset = number(text, offsetAt + 9);
+      long offset = TimedFrames.number(text, offsetAt + 9);
       long last = lastOffset[index];
       if (offset <= last) {
         duplicates[index]++;
@@ -342,18 +342,6 @@ public final class CrossNodeLatency {
         }
         lastOffset[index] = offset;
       }
-    }
-
-    private static long number(String text, int from) {
-      long value = 0;
-      for (int i = from; i < text.length(); i++) {
-        char c = text.charAt(i);
-        if (c < '0' || c > '9') {
-          break;
-        }
-        value = value * 10 + (c - '0');
-      }
-      return value;
     }
 
     /**
@@ -407,16 +395,7 @@ public final class CrossNodeLatency {
       while (next.get() <= due) {
         long n = next.getAndAdd(s.publishers());
         sequence.incrementAndGet();
-        batch.add(
-            "{\"id\":"
-                + n
-                + ",\"op\":\"publish\",\"channel\":\""
-                + channel
-                + "\",\"data\":{\"seq\":"
-                + n
-                + ",\"t\":"
-                + System.nanoTime()
-                + "}}");
+        batch.add(TimedFrames.publish(n, channel));
       }
       return batch;
     }

@@ -151,8 +151,8 @@ public final class FanoutLoad {
         return;
       }
       long now = System.nanoTime();
-      long seq = number(text, seqAt + 6);
-      long sent = number(text, text.indexOf("\"t\":") + 4);
+      long seq = TimedFrames.number(text, seqAt + 6);
+      long sent = TimedFrames.number(text, text.indexOf("\"t\":") + 4);
       latency.recordValue(Math.max(0, now - sent));
       delivered.incrementAndGet();
       // Frames of one connection arrive on one event-loop thread, in order.
@@ -165,18 +165,6 @@ public final class FanoutLoad {
         }
         lastSeq[index] = seq;
       }
-    }
-
-    private static long number(String text, int from) {
-      long value = 0;
-      for (int i = from; i < text.length(); i++) {
-        char c = text.charAt(i);
-        if (c < '0' || c > '9') {
-          break;
-        }
-        value = value * 10 + (c - '0');
-      }
-      return value;
     }
 
     /** Publishes at {@code rate}/s for {@code seconds}, in 1 ms batches; returns how many. */
@@ -194,16 +182,7 @@ public final class FanoutLoad {
                     List<String> batch = new ArrayList<>();
                     while (seq.get() < due) {
                       long n = seq.incrementAndGet();
-                      batch.add(
-                          "{\"id\":"
-                              + n
-                              + ",\"op\":\"publish\",\"channel\":\""
-                              + channel
-                              + "\",\"data\":{\"seq\":"
-                              + n
-                              + ",\"t\":"
-                              + System.nanoTime()
-                              + "}}");
+                      batch.add(TimedFrames.publish(n, channel));
                     }
                     return batch;
                   });
