@@ -32,14 +32,6 @@ command -v redis-cli > /dev/null || { echo "redis-cli is needed (Debian: apt-get
 NODE_OPTS=(--herald.limits.max-connections-per-user=1000000 --herald.rate-limits.enabled=false
   --herald.limits.connections-per-ip=1000000 --herald.limits.connections-per-node=1000000
   --herald.auth.insecure=true)
-start_node() { # name port [args...]
-  local name=$1 port=$2
-  shift 2
-  java -Xmx512m -jar target/herald.jar --server.port="$port" --herald.node.name="$name" \
-    "${NODE_OPTS[@]}" "$@" > "$OUT/node-$name.log" 2>&1 &
-  PIDS+=($!)
-  wait_ready "$name" "$port"
-}
 # A run: warm-up and run, each publishing plus up to 45 s of waiting, plus start-up.
 measure() { # label seconds [killPid killAt]
   timeout $(( 2 * ($2 + 60) + 60 )) java -cp "$CP" herald.load.ClusterLatency 127.0.0.1 \

@@ -35,14 +35,6 @@ NODE_OPTS=(--herald.limits.max-connections-per-user=1000000 --herald.rate-limits
   --herald.api.key=$API_KEY --herald.auth.insecure=true)
 # One node at a time: three JVMs starting at once on two cores can starve the first Redis handshake
 # past its timeout (herald.redis.command-timeout), which fails the start.
-start_node() { # name port [args...]
-  local name=$1 port=$2
-  shift 2
-  java -Xmx512m -jar target/herald.jar --server.port="$port" --herald.node.name="$name" \
-    "${NODE_OPTS[@]}" "$@" > "$OUT/node-$name.log" 2>&1 &
-  PIDS+=($!)
-  wait_ready "$name" "$port"
-}
 PORT_A=$(free_port); start_node a "$PORT_A" --herald.redis.url="redis://127.0.0.1:$REDIS_PORT"
 PID_A=${PIDS[-1]}
 PORT_B=$(free_port); start_node b "$PORT_B" --herald.redis.url="redis://127.0.0.1:$REDIS_PORT"

@@ -49,6 +49,18 @@ wait_ready() {
   exit 1
 }
 
+# Starts node $1 on port $2 with the script's NODE_OPTS and any further arguments, logging to
+# $OUT/node-$1.log, adds its PID to PIDS and waits until it is ready. (storm.sh starts its nodes
+# its own way.)
+start_node() { # name port [args...]
+  local name=$1 port=$2
+  shift 2
+  java -Xmx512m -jar target/herald.jar --server.port="$port" --herald.node.name="$name" \
+    "${NODE_OPTS[@]}" "$@" > "$OUT/node-$name.log" 2>&1 &
+  PIDS+=($!)
+  wait_ready "$name" "$port"
+}
+
 # The redis-server on PATH, else the Linux binary that the embedded-redis test dependency ships.
 if command -v redis-server > /dev/null; then
   REDIS_BIN=$(command -v redis-server)
