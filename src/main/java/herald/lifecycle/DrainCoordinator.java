@@ -50,6 +50,15 @@ public final class DrainCoordinator implements SmartLifecycle {
 
   static final String REASON = "node shutting down";
 
+  /** What a new connection refused during the drain is told (503). */
+  public static final String REFUSAL = "this node is shutting down; reconnect";
+
+  /**
+   * When a refused client should try again: long enough for the load balancer to see readiness
+   * DOWN, short enough not to idle a client.
+   */
+  public static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+
   private final ClientSessions sessions;
   private final ApplicationEventPublisher events;
   private final Duration window;

@@ -80,7 +80,7 @@ final class ConnectionSlots {
   }
 
   /** One connection's place; {@link #release} frees it once, however often it is called. */
-  final class Slot {
+  final class Slot implements ConnectionAdmission.Admitted {
     private final String clientIp;
     private final AtomicBoolean released = new AtomicBoolean();
 
@@ -88,7 +88,8 @@ final class ConnectionSlots {
       this.clientIp = clientIp;
     }
 
-    void release() {
+    @Override
+    public void release() {
       if (released.compareAndSet(false, true)) {
         free(clientIp);
       }

@@ -7,7 +7,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The node's rate limits, its caps on open connections and the handshake filter that applies them.
+ * The node's rate limits, its caps on open connections and the SSE filter that applies them (the
+ * WebSocket endpoint applies them itself).
  */
 @Configuration(proxyBeanMethods = false)
 class RateLimitConfiguration {
@@ -23,8 +24,13 @@ class RateLimitConfiguration {
   }
 
   @Bean
+  ConnectionAdmission connectionAdmission(RateLimits limits, ConnectionSlots slots) {
+    return new ConnectionAdmission(limits, slots);
+  }
+
+  @Bean
   ConnectionAdmissionFilter connectionAdmissionFilter(
-      RateLimits limits, ConnectionSlots slots, ClientAddress addresses, ErrorResponses errors) {
-    return new ConnectionAdmissionFilter(limits, slots, addresses, errors);
+      ConnectionAdmission admission, ClientAddress addresses, ErrorResponses errors) {
+    return new ConnectionAdmissionFilter(admission, addresses, errors);
   }
 }

@@ -12,7 +12,7 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
  */
 public final class BearerTokens {
 
-  static final String QUERY_PARAMETER = "token";
+  public static final String QUERY_PARAMETER = "token";
 
   /** The paths of EventSource and WebSocket, whose clients cannot send the header. */
   private static final Set<String> QUERY_TOKEN_PATHS = Set.of("/sse", "/ws");
@@ -26,15 +26,27 @@ public final class BearerTokens {
 
   /** The request's token, or {@code null} when it carries none. */
   public static @Nullable String of(ServerHttpRequest request) {
-    String header = request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
-    if (header != null && header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-      return nonEmpty(header.substring(BEARER.length()).trim());
+    String authorization = request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
+    boolean queryAllowed =
+        QUERY_TOKEN_PATHS.contains(request.getPath().pathWithinApplication().value());
+    return of(
+        authorization, queryAllowed ? request.getQueryParams().getFirst(QUERY_PARAMETER) : null);
+  }
+
+  /**
+   * The token of a WebSocket handshake that Reactor Netty serves without WebFlux, from its {@code
+   * Authorization} header and {@code token} query parameter (decoded), or {@code null}.
+   */
+  public static @Nullable String ofHandshake(
+      @Nullable String authorization, @Nullable String queryToken) {
+    return of(authorization, queryToken);
+  }
+
+  private static @Nullable String of(@Nullable String authorization, @Nullable String queryToken) {
+    if (authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      return nonEmpty(authorization.substring(BEARER.length()).trim());
     }
-    if (!QUERY_TOKEN_PATHS.contains(request.getPath().pathWithinApplication().value())) {
-      return null;
-    }
-    String query = request.getQueryParams().getFirst(QUERY_PARAMETER);
-    return query == null ? null : nonEmpty(query.trim());
+    return queryToken == null ? null : nonEmpty(queryToken.trim());
   }
 
   private static String nonEmpty(String token) {

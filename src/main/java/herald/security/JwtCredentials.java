@@ -1,11 +1,8 @@
 package herald.security;
 
 import herald.channel.ChannelName;
-import herald.protocol.HeraldException;
-import java.security.Principal;
 import java.util.List;
 import org.springframework.security.oauth2.jwt.Jwt;
-import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
 
 /** Reads Herald's claims from a verified JWT. */
 public final class JwtCredentials {
@@ -21,22 +18,6 @@ public final class JwtCredentials {
         jwt.getExpiresAt(),
         false,
         channels(jwt));
-  }
-
-  /**
-   * The credentials of a principal that Spring Security authenticated from a JWT, or of its {@link
-   * CredentialsPrincipal}.
-   *
-   * @throws HeraldException 401 for any other kind of principal
-   */
-  public static Credentials from(Principal principal) {
-    if (principal instanceof JwtAuthenticationToken jwt) {
-      return from(jwt.getToken());
-    }
-    if (principal instanceof CredentialsPrincipal compact) {
-      return compact.credentials();
-    }
-    throw HeraldException.unauthorized("unsupported authentication");
   }
 
   /** The {@code channels} claim; {@link ChannelClaimsValidator} refused tokens with bad names. */

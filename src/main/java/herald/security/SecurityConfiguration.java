@@ -44,7 +44,8 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * Wires authentication: JWTs through Spring Security's reactive resource server for clients, the
- * API key for backends, and the Origin check for WebSocket handshakes.
+ * API key for backends. (The WebSocket endpoint, served ahead of WebFlux, checks the Origin and the
+ * token itself, with the same {@link OriginPolicy} and {@link TokenVerifier}.)
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
@@ -176,26 +177,6 @@ class SecurityConfiguration {
     return stateless(http)
         .securityMatcher(ServerWebExchangeMatchers.pathMatchers("/api/**"))
         .addFilterAt(new ApiKeyFilter(apiKey, errors), SecurityWebFiltersOrder.AUTHENTICATION)
-        .build();
-  }
-
-  /**
-   * WebSocket handshakes: the Origin check (403), then the token as for every client. No security
-   * response headers: they mean nothing on a 101 upgrade, and writing them was a tenth of the
-   * allocations of a handshake.
-   */
-  @Bean
-  @Order(2)
-  SecurityWebFilterChain webSocketSecurity(
-      ServerHttpSecurity http,
-      ReactiveJwtDecoder decoder,
-      OriginPolicy originPolicy,
-      ErrorResponses errors) {
-    return clientToken(stateless(http), decoder, errors)
-        .securityMatcher(ServerWebExchangeMatchers.pathMatchers("/ws"))
-        .addFilterBefore(
-            new OriginFilter(originPolicy, errors), SecurityWebFiltersOrder.AUTHENTICATION)
-        .headers(ServerHttpSecurity.HeaderSpec::disable)
         .build();
   }
 

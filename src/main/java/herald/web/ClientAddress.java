@@ -24,7 +24,7 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
  */
 public final class ClientAddress {
 
-  private static final String X_FORWARDED_FOR = "X-Forwarded-For";
+  public static final String X_FORWARDED_FOR = "X-Forwarded-For";
 
   private final boolean trustProxy;
   private final int hops;
@@ -35,13 +35,20 @@ public final class ClientAddress {
   }
 
   public String of(ServerHttpRequest request) {
+    return of(request.getHeaders().get(X_FORWARDED_FOR), request.getRemoteAddress());
+  }
+
+  /**
+   * The client's address from a request's {@code X-Forwarded-For} lines and its socket's peer: for
+   * requests that Reactor Netty serves without WebFlux.
+   */
+  public String of(@Nullable List<String> forwardedFor, @Nullable InetSocketAddress remote) {
     if (trustProxy) {
-      String forwarded = forwarded(request.getHeaders().get(X_FORWARDED_FOR));
+      String forwarded = forwarded(forwardedFor);
       if (forwarded != null) {
         return forwarded;
       }
     }
-    InetSocketAddress remote = request.getRemoteAddress();
     if (remote == null) {
       return "unknown";
     }

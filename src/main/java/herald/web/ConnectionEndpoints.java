@@ -28,6 +28,14 @@ public final class ConnectionEndpoints {
 
   private ConnectionEndpoints() {}
 
+  /**
+   * Whether a request for {@code rawPath} (the request target without its query, as sent) goes to
+   * {@code /ws}: how the WebSocket endpoint, served ahead of WebFlux, picks its requests.
+   */
+  public static boolean isWebSocket(String rawPath) {
+    return WEBSOCKET_PATTERN.matches(PathContainer.parsePath(rawPath));
+  }
+
   /** Whether {@code request} goes to {@code /sse} or {@code /ws}, as the router would see it. */
   public static boolean matches(ServerHttpRequest request) {
     PathContainer path = request.getPath().pathWithinApplication();

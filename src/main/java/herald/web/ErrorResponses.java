@@ -1,6 +1,8 @@
 package herald.web;
 
 import herald.protocol.ErrorCode;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,6 +13,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerResponse;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -67,6 +70,28 @@ public final class ErrorResponses {
     }
     DataBuffer buffer = response.bufferFactory().wrap(bodyWithCode(code, message));
     return response.writeWith(Mono.just(buffer));
+  }
+
+  /**
+   * The same error on a response that Reactor Netty serves without WebFlux (the WebSocket
+   * handshake).
+   */
+  public Mono<Void> write(
+      HttpServerResponse response, int code, String message, @Nullable Duration retryAfter) {
+    if (response.hasSentHeaders()) {
+      return Mono.empty();
+    }
+    byte[] body = bodyWithCode(code, message);
+    response
+        .status(code)
+        .header(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+        .header(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
+        .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(body.length));
+    if (retryAfter != null) {
+      response.header(
+          HttpHeaderNames.RETRY_AFTER, Long.toString(Math.max(1, retryAfter.toSeconds())));
+    }
+    return response.sendByteArray(Mono.just(body)).then();
   }
 
   /** Convenience for {@link #write} without {@code Retry-After}. */

@@ -15,10 +15,12 @@ import herald.proxy.BackendProxy;
 import herald.proxy.ClientPublications;
 import herald.ratelimit.RateLimits;
 import herald.security.Credentials;
-import herald.security.JwtCredentials;
 import herald.security.TokenVerifier;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.TooLongFrameException;
-import java.security.Principal;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -28,25 +30,25 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.web.reactive.socket.CloseStatus;
-import org.springframework.web.reactive.socket.WebSocketHandler;
-import org.springframework.web.reactive.socket.WebSocketMessage;
-import org.springframework.web.reactive.socket.WebSocketSession;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.netty.Connection;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.http.websocket.WebsocketInbound;
+import reactor.netty.http.websocket.WebsocketOutbound;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code GET /ws}: one WebSocket connection from handshake to close.
+ * {@code GET /ws}: one WebSocket connection from the upgrade ({@link WebSocketEndpoint}) to close.
  *
  * <p>Inbound frames are decoded and dispatched one at a time, in order; outbound frames, pings
  * included, go through the connection's {@link ChannelWriter} straight to its Netty channel,
  * encoded by the negotiated codec (publications once per codec, the same bytes for every
  * subscriber).
  */
-final class HeraldWebSocketHandler implements WebSocketHandler {
+final class HeraldWebSocketHandler {
 
   private static final Logger log = LoggerFactory.getLogger(HeraldWebSocketHandler.class);
 
@@ -82,6 +84,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
   private final TransportMetrics transport;
   private final ClientPublications publications;
   private final BackendProxy backend;
+  private final int maxFramePayloadLength;
 
   HeraldWebSocketHandler(
       List<FrameCodec> codecs,
@@ -96,7 +99,8 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
       RateLimits rateLimits,
       HeraldMetrics metrics,
       ClientPublications publications,
-      BackendProxy backend) {
+      BackendProxy backend,
+      int maxFramePayloadLength) {
     this.codecs =
         codecs.stream().collect(Collectors.toMap(FrameCodec::subprotocol, Function.identity()));
     this.defaultCodec = codecs.get(0);
@@ -115,43 +119,72 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     this.transport = metrics.websocket();
     this.publications = publications;
     this.backend = backend;
+    this.maxFramePayloadLength = maxFramePayloadLength;
   }
 
-  @Override
-  public List<String> getSubProtocols() {
+  /** The subprotocols the node speaks, one per codec; the first is the default. */
+  List<String> subprotocols() {
     return List.copyOf(codecs.keySet());
   }
 
-  @Override
-  public Mono<Void> handle(WebSocketSession session) {
+  /**
+   * Serves an upgraded connection.
+   *
+   * @param subprotocol the negotiated subprotocol, or {@code null} for the default codec
+   * @param credentials what the handshake's verified token grants, or {@code null} without a token
+   */
+  Mono<Void> handle(
+      WebsocketInbound in,
+      WebsocketOutbound out,
+      @Nullable String subprotocol,
+      @Nullable Credentials credentials) {
     transport.handshake();
-    ClosingHandshake closing =
-        ClosingHandshake.install(
-            ConnectionExposingUpgradeStrategy.connection(session), CLOSE_HANDSHAKE_TIMEOUT);
-    // Resolved before the upgrade: read as a value, so no operator of this lookup stays subscribed
-    // for the connection's life.
-    Principal principal = ConnectionExposingUpgradeStrategy.principal(session);
+    Connection netty = (Connection) in;
+    forgetHandshakeHeaders(netty);
+    ClosingHandshake closing = ClosingHandshake.install(netty, CLOSE_HANDSHAKE_TIMEOUT);
+    FrameCodec codec =
+        subprotocol == null ? defaultCodec : codecs.getOrDefault(subprotocol, defaultCodec);
+    Served served = new Served(in, out, netty, closing, codec);
     try {
-      return principal == null
-          ? openWithoutToken(session, closing)
-          : open(session, closing, JwtCredentials.from(principal), true);
+      if (credentials != null) {
+        return open(served, credentials, true);
+      }
+      return tokens.secure()
+          ? open(served, Credentials.anonymousUser(), false)
+          : open(served, Credentials.insecureDevelopment(), true);
     } catch (HeraldException refused) {
-      return refuse(session, closing, refused);
+      return refuse(served, refused);
     }
   }
 
-  private Mono<Void> openWithoutToken(WebSocketSession session, ClosingHandshake closing) {
-    return tokens.secure()
-        ? open(session, closing, Credentials.anonymousUser(), false)
-        : open(session, closing, Credentials.insecureDevelopment(), true);
+  /** What serving one connection needs of its upgrade. */
+  private record Served(
+      WebsocketInbound in,
+      WebsocketOutbound out,
+      Connection netty,
+      ClosingHandshake closing,
+      FrameCodec codec) {}
+
+  /**
+   * Empties the handshake's request and response headers, which Reactor Netty's WebSocket
+   * connection keeps for its whole life; everything that reads them (the checks, the subprotocol,
+   * permessage-deflate, the 101 response) is done once the upgrade is.
+   */
+  private static void forgetHandshakeHeaders(Connection connection) {
+    if (connection instanceof HttpServerRequest request) {
+      request.requestHeaders().clear();
+    }
+    if (connection instanceof HttpServerResponse response) {
+      response.responseHeaders().clear();
+    }
   }
 
-  private Mono<Void> refuse(
-      WebSocketSession session, ClosingHandshake closing, HeraldException error) {
-    // No client yet: the handshake's session id stands in for it.
+  private Mono<Void> refuse(Served served, HeraldException error) {
+    // No client yet: the channel's id stands in for it.
+    String id = served.netty().channel().id().asShortText();
     log.atWarn()
-        .addKeyValue("session", session.getId())
-        .log("session={} refused code={}", session.getId(), error.code().code());
+        .addKeyValue("session", id)
+        .log("session={} refused code={}", id, error.code().code());
     CloseCode code =
         switch (error.code()) {
           case RATE_LIMITED -> CloseCode.RATE_LIMIT_EXCEEDED;
@@ -162,16 +195,13 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
       metrics.rateLimited(HeraldMetrics.Limit.CONNECTIONS_PER_USER);
     }
     transport.disconnected(code);
-    return closing.close(new CloseStatus(code.code(), error.getMessage()));
+    return served.closing().close(new CloseStatus(code.code(), error.getMessage()));
   }
 
-  private Mono<Void> open(
-      WebSocketSession session,
-      ClosingHandshake closing,
-      Credentials credentials,
-      boolean connected) {
-    FrameCodec codec = codecFor(session);
-    Connection netty = ConnectionExposingUpgradeStrategy.connection(session);
+  private Mono<Void> open(Served served, Credentials credentials, boolean connected) {
+    FrameCodec codec = served.codec();
+    Connection netty = served.netty();
+    ClosingHandshake closing = served.closing();
     ChannelWriter writer =
         new ChannelWriter(
             netty.channel(),
@@ -207,11 +237,13 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
             metrics);
 
     Mono<Void> inbound =
-        session
-            .receive()
-            .doOnNext(message -> liveness.seen())
-            .filter(message -> isData(message) && !connection.closing())
-            .mapNotNull(message -> decode(codec, message, connection))
+        served
+            .in()
+            .aggregateFrames(maxFramePayloadLength)
+            .receiveFrames()
+            .doOnNext(frame -> liveness.seen())
+            .filter(frame -> isData(frame) && !connection.closing())
+            .mapNotNull(frame -> decode(codec, frame, connection))
             .concatMap(command -> limiter.limit(command, dispatcher.dispatch(command)))
             .then()
             .onErrorResume(TooLongFrameException.class, tooBig -> tooBig(connection))
@@ -230,7 +262,7 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
                             ? Mono.never()
                             : closeHandshake(client, closing, connection.closeStatus())));
 
-    Mono<Void> served =
+    Mono<Void> serving =
         Mono.when(inbound, outbound, dispatcher.claimedAtHandshake())
             .doOnSubscribe(subscription -> heartbeat.add(connection))
             // Transport errors (reset by peer, closed mid-write) end one connection and nothing
@@ -245,14 +277,13 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
             .or(
                 connection
                     .aborted()
-                    .then(Mono.defer(() -> dropSlowConsumer(session, client, connection))));
+                    .then(Mono.defer(() -> dropSlowConsumer(served, client, connection))));
     // Counted against the user's connections on every node before anything is served.
     return sessions
         .claim(client)
         .then(Mono.just(true))
-        .onErrorResume(
-            HeraldException.class, refused -> refuse(session, closing, refused).thenReturn(false))
-        .flatMap(admitted -> admitted ? served : Mono.empty());
+        .onErrorResume(HeraldException.class, refused -> refuse(served, refused).thenReturn(false))
+        .flatMap(admitted -> admitted ? serving : Mono.empty());
   }
 
   /**
@@ -272,14 +303,17 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
    * connection is dropped with whatever is still buffered for it.
    */
   private Mono<Void> dropSlowConsumer(
-      WebSocketSession session, ClientSession client, WebSocketConnection connection) {
+      Served served, ClientSession client, WebSocketConnection connection) {
     ConnectionLog.about(log.atInfo(), client).log("client={} user={} closed as a slow consumer");
     releaseQuietly(client);
-    return session
-        .close(connection.closeStatus())
+    CloseStatus status = connection.closeStatus();
+    return served
+        .out()
+        .sendClose(status.getCode(), status.getReason())
         .timeout(SLOW_CONSUMER_CLOSE_GRACE, Mono.empty(), timers)
         .onErrorResume(error -> Mono.empty())
-        .doFinally(signal -> ConnectionExposingUpgradeStrategy.drop(session));
+        // Drops whatever was not written yet.
+        .doFinally(signal -> served.netty().channel().close());
   }
 
   /**
@@ -313,30 +347,22 @@ final class HeraldWebSocketHandler implements WebSocketHandler {
     return expiry.takeUntilOther(connection.ended());
   }
 
-  private static boolean isData(WebSocketMessage message) {
-    WebSocketMessage.Type type = message.getType();
-    return type == WebSocketMessage.Type.TEXT || type == WebSocketMessage.Type.BINARY;
+  private static boolean isData(WebSocketFrame frame) {
+    return frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame;
   }
 
   /** Decodes a frame; a frame of the wrong kind for the subprotocol closes with 4400 instead. */
   private static @Nullable Command decode(
-      FrameCodec codec, WebSocketMessage message, WebSocketConnection connection) {
-    boolean binary = message.getType() == WebSocketMessage.Type.BINARY;
+      FrameCodec codec, WebSocketFrame frame, WebSocketConnection connection) {
+    boolean binary = frame instanceof BinaryWebSocketFrame;
     if (binary != codec.binary()) {
       connection.disconnect(
           CloseCode.PROTOCOL_VIOLATION,
           (binary ? "binary" : "text") + " frames are not allowed on " + codec.subprotocol());
       return null;
     }
-    DataBuffer payload = message.getPayload();
-    byte[] bytes = new byte[payload.readableByteCount()];
-    payload.read(bytes);
-    return codec.decode(bytes);
-  }
-
-  private FrameCodec codecFor(WebSocketSession session) {
-    String negotiated = session.getHandshakeInfo().getSubProtocol();
-    return negotiated == null ? defaultCodec : codecs.getOrDefault(negotiated, defaultCodec);
+    // Copied: Reactor Netty releases the frame once this returns.
+    return codec.decode(ByteBufUtil.getBytes(frame.content()));
   }
 
   private static Mono<Void> ended(ClientSession client, Throwable error) {

@@ -5,12 +5,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.compression.ZlibCodecFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler;
 import io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageDeflateServerExtensionHandshaker;
-import org.springframework.http.HttpHeaders;
 import reactor.netty.NettyPipeline;
 
 /**
@@ -89,8 +89,6 @@ final class PermessageDeflate {
   }
 
   private static HttpRequest nettyRequest(HttpHeaders headers) {
-    HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/ws");
-    headers.forEach((name, values) -> request.headers().add(name, values));
-    return request;
+    return new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/ws", headers);
   }
 }

@@ -3,33 +3,31 @@ package herald.transport.websocket;
 import herald.config.LimitProperties;
 import herald.connection.ClientSessions;
 import herald.connection.Heartbeat;
+import herald.lifecycle.DrainCoordinator;
 import herald.observability.HeraldMetrics;
 import herald.protocol.FrameCodec;
 import herald.protocol.JsonFrameCodec;
 import herald.protocol.MsgpackFrameCodec;
 import herald.proxy.BackendProxy;
 import herald.proxy.ClientPublications;
+import herald.ratelimit.ConnectionAdmission;
 import herald.ratelimit.RateLimits;
+import herald.security.OriginPolicy;
 import herald.security.TokenVerifier;
+import herald.web.ClientAddress;
 import herald.web.ConnectionEndpoints;
+import herald.web.ErrorResponses;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
+import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
-import org.springframework.web.reactive.HandlerMapping;
-import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
-import org.springframework.web.reactive.socket.server.WebSocketService;
-import org.springframework.web.reactive.socket.server.support.HandshakeWebSocketService;
-import org.springframework.web.reactive.socket.server.support.WebSocketHandlerAdapter;
-import org.springframework.web.reactive.socket.server.upgrade.ReactorNettyRequestUpgradeStrategy;
 import reactor.core.scheduler.Schedulers;
-import reactor.netty.http.server.WebsocketServerSpec;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Maps {@code /ws} to the WebSocket handler, with frame size and compression from settings. */
+/** Serves {@code /ws} ahead of WebFlux, with frame size and compression from settings. */
 @Configuration(proxyBeanMethods = false)
 class WebSocketConfiguration {
 
@@ -44,7 +42,7 @@ class WebSocketConfiguration {
   }
 
   @Bean
-  HandlerMapping webSocketMapping(
+  HeraldWebSocketHandler heraldWebSocketHandler(
       List<FrameCodec> codecs,
       ClientSessions sessions,
       TokenVerifier tokens,
@@ -62,23 +60,80 @@ class WebSocketConfiguration {
             .sorted(
                 (a, b) -> a instanceof JsonFrameCodec ? -1 : b instanceof JsonFrameCodec ? 1 : 0)
             .toList();
-    var handler =
-        new HeraldWebSocketHandler(
-            ordered,
-            sessions,
-            tokens,
-            json,
-            limits,
-            properties,
-            clock,
-            Schedulers.parallel(),
-            heartbeat,
-            rateLimits,
-            metrics,
-            publications,
-            backend);
-    return new SimpleUrlHandlerMapping(
-        Map.of(ConnectionEndpoints.WEBSOCKET, handler), Ordered.HIGHEST_PRECEDENCE);
+    return new HeraldWebSocketHandler(
+        ordered,
+        sessions,
+        tokens,
+        json,
+        limits,
+        properties,
+        clock,
+        Schedulers.parallel(),
+        heartbeat,
+        rateLimits,
+        metrics,
+        publications,
+        backend,
+        maxFramePayloadLength(limits));
+  }
+
+  @Bean
+  WebSocketEndpoint webSocketEndpoint(
+      DrainCoordinator drain,
+      ConnectionAdmission admission,
+      ClientAddress addresses,
+      OriginPolicy origins,
+      TokenVerifier tokens,
+      ErrorResponses errors,
+      LimitProperties limits,
+      WebSocketProperties properties,
+      HeraldWebSocketHandler handler) {
+    int maxFrame = maxFramePayloadLength(limits);
+    return new WebSocketEndpoint(
+        drain,
+        admission,
+        addresses,
+        origins,
+        tokens,
+        errors,
+        properties.permessageDeflate() ? new PermessageDeflate(maxFrame) : null,
+        handler,
+        maxFrame);
+  }
+
+  /**
+   * Serves {@code /ws}, in every spelling the WebFlux router would accept, as a Reactor Netty route
+   * ahead of WebFlux: a handshake goes through {@link WebSocketEndpoint} only, and a connection
+   * keeps no WebFlux or Spring WebSocket object.
+   */
+  @Bean
+  WebServerFactoryCustomizer<NettyReactiveWebServerFactory> webSocketRoute(
+      WebSocketEndpoint endpoint) {
+    return factory ->
+        factory.addRouteProviders(
+            routes ->
+                routes.route(
+                    request -> ConnectionEndpoints.isWebSocket(rawPath(request.uri())),
+                    endpoint::serve));
+  }
+
+  /** The path of a request target as sent: without its query, and without scheme and host. */
+  static String rawPath(String target) {
+    int query = target.indexOf('?');
+    String path = query < 0 ? target : target.substring(0, query);
+    if (path.startsWith("/")) {
+      return path;
+    }
+    int scheme = path.indexOf("://");
+    if (scheme < 0) {
+      return path;
+    }
+    int slash = path.indexOf('/', scheme + 3);
+    return slash < 0 ? "/" : path.substring(slash);
+  }
+
+  private static int maxFramePayloadLength(LimitProperties limits) {
+    return (int) Math.min(Integer.MAX_VALUE, limits.maxMessageSize().toBytes());
   }
 
   @Bean
@@ -88,26 +143,5 @@ class WebSocketConfiguration {
         properties.pingInterval(),
         Schedulers.parallel(),
         connection -> connection.heartbeat(timeout));
-  }
-
-  @Bean
-  WebSocketHandlerAdapter webSocketHandlerAdapter(WebSocketService service) {
-    return new WebSocketHandlerAdapter(service);
-  }
-
-  @Bean
-  WebSocketService webSocketService(LimitProperties limits, WebSocketProperties properties) {
-    int maxFrame = (int) Math.min(Integer.MAX_VALUE, limits.maxMessageSize().toBytes());
-    var strategy =
-        new ReactorNettyRequestUpgradeStrategy(
-            () ->
-                WebsocketServerSpec.builder()
-                    .maxFramePayloadLength(maxFrame)
-                    // Not Reactor Netty's compression: its inflater has no limit.
-                    .compress(false)
-                    .handlePing(false));
-    return new HandshakeWebSocketService(
-        new ConnectionExposingUpgradeStrategy(
-            strategy, properties.permessageDeflate() ? new PermessageDeflate(maxFrame) : null));
   }
 }
