@@ -25,7 +25,6 @@ import org.springframework.security.config.web.server.SecurityWebFiltersOrder;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
-import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtAudienceValidator;
 import org.springframework.security.oauth2.jwt.JwtClaimNames;
@@ -94,12 +93,7 @@ class SecurityConfiguration {
     NimbusReactiveJwtDecoder decoder;
     switch (mode) {
       case HMAC -> {
-        var key =
-            new SecretKeySpec(
-                Objects.requireNonNull(auth.hmacSecret()).getBytes(StandardCharsets.UTF_8),
-                "HmacSHA256");
-        decoder =
-            NimbusReactiveJwtDecoder.withSecretKey(key).macAlgorithm(MacAlgorithm.HS256).build();
+        return new Hs256JwtDecoder(hmacKey(auth), validator);
       }
       case JWKS -> {
         var keys = new JwksKeys(WebClient.create(), Objects.requireNonNull(auth.jwksUri()), clock);
@@ -121,7 +115,13 @@ class SecurityConfiguration {
     return decoder;
   }
 
-  private static OAuth2TokenValidator<Jwt> validator(AuthProperties auth, Clock clock) {
+  /** The HS256 key: the secret's UTF-8 bytes. */
+  static SecretKeySpec hmacKey(AuthProperties auth) {
+    return new SecretKeySpec(
+        Objects.requireNonNull(auth.hmacSecret()).getBytes(StandardCharsets.UTF_8), "HmacSHA256");
+  }
+
+  static OAuth2TokenValidator<Jwt> validator(AuthProperties auth, Clock clock) {
     List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
     JwtTimestampValidator timestamps = new JwtTimestampValidator(CLOCK_SKEW);
     timestamps.setClock(clock);
