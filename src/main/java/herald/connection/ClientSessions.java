@@ -10,11 +10,13 @@ import herald.registry.ChannelRegistry;
 import herald.security.ChannelPermissions;
 import herald.security.Credentials;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -120,15 +122,15 @@ public final class ClientSessions {
     boolean[] admitted = {true};
     byUser.compute(
         user,
-        (key, sessions) -> {
-          // Sized for the one or two connections most users hold, not the default sixteen.
-          Set<ClientSession> held = sessions != null ? sessions : ConcurrentHashMap.newKeySet(2);
-          if (!held.contains(session) && held.size() >= services.limits().maxConnectionsPerUser()) {
-            admitted[0] = false;
-          } else {
-            held.add(session);
+        (key, held) -> {
+          if (held != null && held.contains(session)) {
+            return held;
           }
-          return held.isEmpty() ? null : held;
+          if (held != null && held.size() >= services.limits().maxConnectionsPerUser()) {
+            admitted[0] = false;
+            return held;
+          }
+          return with(held, session);
         });
     if (!admitted[0]) {
       throw tooManyConnections();
@@ -228,12 +230,30 @@ public final class ClientSessions {
   }
 
   private void unindex(ClientSession session, String user) {
-    byUser.computeIfPresent(
-        user,
-        (key, sessions) -> {
-          sessions.remove(session);
-          return sessions.isEmpty() ? null : sessions;
-        });
+    byUser.computeIfPresent(user, (key, held) -> without(held, session));
+  }
+
+  // A user's connections are an immutable set, replaced under the map's lock for the user: most
+  // users hold one or two connections, for which Set.of is a single small object where a
+  // concurrent set would be four.
+
+  private static Set<ClientSession> with(@Nullable Set<ClientSession> held, ClientSession session) {
+    if (held == null || held.isEmpty()) {
+      return Set.of(session);
+    }
+    Set<ClientSession> more = new HashSet<>(held);
+    more.add(session);
+    return Set.copyOf(more);
+  }
+
+  private static @Nullable Set<ClientSession> without(
+      Set<ClientSession> held, ClientSession session) {
+    if (!held.contains(session)) {
+      return held;
+    }
+    Set<ClientSession> fewer = new HashSet<>(held);
+    fewer.remove(session);
+    return fewer.isEmpty() ? null : Set.copyOf(fewer);
   }
 
   /**

@@ -66,7 +66,7 @@ final class ChannelWriter implements Runnable {
   private final Queue<Object> pending = Queues.unboundedMultiproducer().get();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicLong queuedBytes = new AtomicLong();
-  private final Sinks.Empty<Void> written = Sinks.empty();
+  private final Sinks.Empty<Void> written = Sinks.unsafe().empty(); // one signal, set atomically
   private volatile int wip;
   private volatile boolean discarding;
   private boolean done;

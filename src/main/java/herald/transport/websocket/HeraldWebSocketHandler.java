@@ -241,9 +241,16 @@ final class HeraldWebSocketHandler {
             .in()
             .aggregateFrames(maxFramePayloadLength)
             .receiveFrames()
-            .doOnNext(frame -> liveness.seen())
-            .filter(frame -> isData(frame) && !connection.closing())
-            .mapNotNull(frame -> decode(codec, frame, connection))
+            .<Command>handle(
+                (frame, commands) -> {
+                  liveness.seen();
+                  if (isData(frame) && !connection.closing()) {
+                    Command command = decode(codec, frame, connection);
+                    if (command != null) {
+                      commands.next(command);
+                    }
+                  }
+                })
             .concatMap(command -> limiter.limit(command, dispatcher.dispatch(command)))
             .then()
             .onErrorResume(TooLongFrameException.class, tooBig -> tooBig(connection))

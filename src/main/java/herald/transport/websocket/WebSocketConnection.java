@@ -34,8 +34,10 @@ final class WebSocketConnection implements Connection {
   private final Liveness liveness;
   private final TransportMetrics metrics;
   private final AtomicReference<@Nullable CloseStatus> closeStatus = new AtomicReference<>();
-  private final Sinks.Empty<Void> ended = Sinks.empty();
-  private final Sinks.Empty<Void> aborted = Sinks.empty();
+  // Unserialized sinks (one object less each, per connection): an empty sink's only signal is set
+  // atomically, so emitting from two threads at once cannot corrupt it.
+  private final Sinks.Empty<Void> ended = Sinks.unsafe().empty();
+  private final Sinks.Empty<Void> aborted = Sinks.unsafe().empty();
 
   WebSocketConnection(
       ChannelWriter writer, ClosingHandshake closing, Liveness liveness, TransportMetrics metrics) {
