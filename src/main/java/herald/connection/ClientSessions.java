@@ -10,7 +10,6 @@ import herald.registry.ChannelRegistry;
 import herald.security.ChannelPermissions;
 import herald.security.Credentials;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -233,27 +232,32 @@ public final class ClientSessions {
     byUser.computeIfPresent(user, (key, held) -> without(held, session));
   }
 
-  // A user's connections are an immutable set, replaced under the map's lock for the user: most
-  // users hold one or two connections, for which Set.of is a single small object where a
-  // concurrent set would be four.
+  // A user's connections: Set.of(session) for the one connection most users hold (one small object
+  // where a concurrent set is four), a concurrent set from the second one on, changed in place (a
+  // user may hold many, all tokenless clients in development mode are one user). Both run under the
+  // map's lock for the user.
 
   private static Set<ClientSession> with(@Nullable Set<ClientSession> held, ClientSession session) {
-    if (held == null || held.isEmpty()) {
+    if (held == null) {
       return Set.of(session);
     }
-    Set<ClientSession> more = new HashSet<>(held);
-    more.add(session);
-    return Set.copyOf(more);
+    if (held instanceof ConcurrentHashMap.KeySetView<?, ?>) {
+      held.add(session);
+      return held;
+    }
+    Set<ClientSession> many = ConcurrentHashMap.newKeySet(4);
+    many.addAll(held);
+    many.add(session);
+    return many;
   }
 
   private static @Nullable Set<ClientSession> without(
       Set<ClientSession> held, ClientSession session) {
-    if (!held.contains(session)) {
-      return held;
+    if (held instanceof ConcurrentHashMap.KeySetView<?, ?>) {
+      held.remove(session);
+      return held.isEmpty() ? null : held;
     }
-    Set<ClientSession> fewer = new HashSet<>(held);
-    fewer.remove(session);
-    return fewer.isEmpty() ? null : Set.copyOf(fewer);
+    return held.contains(session) ? null : held;
   }
 
   /**

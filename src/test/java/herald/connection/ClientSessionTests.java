@@ -141,6 +141,36 @@ class ClientSessionTests {
   }
 
   @Test
+  void aUsersConnectionsAreFoundUnderItAsTheyComeAndGo() {
+    ClientSessions roomy =
+        new ClientSessions(
+            "node-1",
+            engine,
+            registry,
+            new ChannelPermissions(new TestChannelOptions(), Clock.systemUTC()),
+            LimitProperties.of(DataSize.ofKilobytes(64), 2, 3, 10),
+            new InMemoryBackplane(clock));
+    ClientSession first = roomy.open("websocket", alice(null), connection);
+    assertThat(roomy.ofUser("alice")).containsExactly(first);
+    ClientSession second = roomy.open("sse", alice(null), connection);
+    ClientSession third = roomy.open("websocket", alice(null), connection);
+    assertThat(roomy.ofUser("alice")).containsExactlyInAnyOrder(first, second, third);
+    assertThatThrownBy(() -> roomy.open("sse", alice(null), connection))
+        .isInstanceOf(HeraldException.class);
+
+    StepVerifier.create(second.close()).expectComplete().verify(TIMEOUT);
+    assertThat(roomy.ofUser("alice")).containsExactlyInAnyOrder(first, third);
+    StepVerifier.create(first.close()).expectComplete().verify(TIMEOUT);
+    StepVerifier.create(third.close()).expectComplete().verify(TIMEOUT);
+    assertThat(roomy.ofUser("alice")).isEmpty();
+
+    ClientSession again = roomy.open("websocket", alice(null), connection);
+    assertThat(roomy.ofUser("alice")).containsExactly(again);
+    StepVerifier.create(again.close()).expectComplete().verify(TIMEOUT);
+    assertThat(roomy.ofUser("alice")).isEmpty();
+  }
+
+  @Test
   void aSubscriberThatOverflowsDuringRecoveryIsClosedAsASlowConsumer() {
     ClientSession session = sessions.open("websocket", alice(null), connection);
     ChannelName channel = ChannelName.of("news");
