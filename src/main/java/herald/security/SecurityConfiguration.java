@@ -181,9 +181,9 @@ class SecurityConfiguration {
   }
 
   /**
-   * Everything else but SSE: a token, when present, must be valid (401 otherwise); whether one is
-   * required is up to the handler, since anonymous namespaces and the WebSocket {@code connect}
-   * frame need none.
+   * Everything else but SSE (and {@code /ws}, served ahead of WebFlux): a token, when present, must
+   * be valid (401 otherwise); whether one is required is up to the handler, since anonymous
+   * namespaces need none.
    *
    * <p>{@code /sse} verifies its token itself, with the same {@link TokenVerifier}, before the
    * stream starts: a response body lives inside the filter chain that produced it, so every

@@ -99,14 +99,7 @@ class WebSocketHandshakeIntegrationTests {
 
   @Test
   void theFirstOfferedSubprotocolTheNodeSpeaksIsChosen() throws IOException {
-    String head =
-        handshakeHead(
-            UPGRADE
-                + CONNECTION
-                + KEY
-                + VERSION
-                + withToken()
-                + "Sec-WebSocket-Protocol: chat.v2, herald.msgpack, herald.json\r\n");
+    String head = upgradeOffering("chat.v2, herald.msgpack, herald.json");
 
     assertThat(head).startsWith("HTTP/1.1 101");
     assertThat(head.toLowerCase(Locale.ROOT)).contains("sec-websocket-protocol: herald.msgpack");
@@ -114,21 +107,26 @@ class WebSocketHandshakeIntegrationTests {
 
   @Test
   void whenNoOfferedSubprotocolIsSpokenTheUpgradeNamesNone() throws IOException {
-    String head =
-        handshakeHead(
-            UPGRADE
-                + CONNECTION
-                + KEY
-                + VERSION
-                + withToken()
-                + "Sec-WebSocket-Protocol: chat.v2\r\n");
+    String head = upgradeOffering("chat.v2");
 
     assertThat(head).startsWith("HTTP/1.1 101");
     assertThat(head.toLowerCase(Locale.ROOT)).doesNotContain("sec-websocket-protocol");
   }
 
-  private static String withToken() {
-    return "Authorization: Bearer " + TestTokens.user(TestIds.next("handshake")).token() + "\r\n";
+  /** The response head of a valid handshake with a token that offers {@code subprotocols}. */
+  private String upgradeOffering(String subprotocols) throws IOException {
+    String token = TestTokens.user(TestIds.next("handshake")).token();
+    return handshakeHead(
+        UPGRADE
+            + CONNECTION
+            + KEY
+            + VERSION
+            + "Authorization: Bearer "
+            + token
+            + "\r\n"
+            + "Sec-WebSocket-Protocol: "
+            + subprotocols
+            + "\r\n");
   }
 
   /** Sends a {@code GET /ws} with {@code headers} and returns the response head. */
