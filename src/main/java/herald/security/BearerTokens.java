@@ -29,20 +29,17 @@ public final class BearerTokens {
     String authorization = request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
     boolean queryAllowed =
         QUERY_TOKEN_PATHS.contains(request.getPath().pathWithinApplication().value());
-    return of(
+    return ofHandshake(
         authorization, queryAllowed ? request.getQueryParams().getFirst(QUERY_PARAMETER) : null);
   }
 
   /**
-   * The token of a WebSocket handshake that Reactor Netty serves without WebFlux, from its {@code
-   * Authorization} header and {@code token} query parameter (decoded), or {@code null}.
+   * The token of a request's {@code Authorization} header and {@code token} query parameter
+   * (decoded), or {@code null}: what the WebSocket handshake, which Reactor Netty serves without
+   * WebFlux, reads.
    */
   public static @Nullable String ofHandshake(
       @Nullable String authorization, @Nullable String queryToken) {
-    return of(authorization, queryToken);
-  }
-
-  private static @Nullable String of(@Nullable String authorization, @Nullable String queryToken) {
     if (authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       return nonEmpty(authorization.substring(BEARER.length()).trim());
     }
