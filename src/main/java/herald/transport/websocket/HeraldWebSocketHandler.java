@@ -214,7 +214,8 @@ final class HeraldWebSocketHandler {
     netty.addHandlerLast(WritabilityRelay.NAME, new WritabilityRelay(writer));
     Liveness liveness = new Liveness(clock);
     WebSocketConnection connection = new WebSocketConnection(writer, closing, liveness, transport);
-    netty.addHandlerLast(PayloadChecks.NAME, new PayloadChecks(connection::disconnect));
+    netty.addHandlerLast(
+        PayloadChecks.NAME, new PayloadChecks(maxFramePayloadLength, connection::disconnect));
     ClientSession client = sessions.open("websocket", credentials, connection);
     CommandDispatcher dispatcher =
         new CommandDispatcher(

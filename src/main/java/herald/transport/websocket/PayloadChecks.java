@@ -24,10 +24,17 @@ final class PayloadChecks extends Utf8FrameValidator {
 
   static final String NAME = "herald.payloadChecks";
 
+  private final int maxMessageSize;
   private final BiConsumer<CloseCode, String> violation;
 
-  PayloadChecks(BiConsumer<CloseCode, String> violation) {
+  /**
+   * @param maxMessageSize the size limit, which an inflated frame may pass by a little before the
+   *     inflater stops (see {@link PermessageDeflate}); a fragmented message as a whole is held to
+   *     it by the frame aggregator after this handler
+   */
+  PayloadChecks(int maxMessageSize, BiConsumer<CloseCode, String> violation) {
     super(false);
+    this.maxMessageSize = maxMessageSize;
     this.violation = violation;
   }
 
@@ -38,6 +45,11 @@ final class PayloadChecks extends Utf8FrameValidator {
       // permessage-deflate decoder (before this handler) clears RSV1 of the messages it inflated.
       frame.release();
       violation.accept(CloseCode.PROTOCOL_ERROR, "reserved bits set");
+      return;
+    }
+    if (msg instanceof WebSocketFrame frame && frame.content().readableBytes() > maxMessageSize) {
+      frame.release();
+      violation.accept(CloseCode.TOO_BIG, "message too big");
       return;
     }
     try {

@@ -22,10 +22,10 @@ import reactor.netty.NettyPipeline;
  * any size check (a decompression bomb). Herald negotiates the extension itself instead, the way
  * Reactor Netty does (Netty's extension handler, fed the handshake request, then answering in the
  * 101 response and adding the encoder and decoder behind the frame codec), with Netty's {@code
- * maxAllocation} set to the size limit: a message that inflates past it fails with a {@code
- * DecompressionException} as soon as the limit is reached, which {@link PayloadChecks} turns into
- * close 1009. The older, per-frame {@code deflate-frame} draft that Reactor Netty also offers is
- * not offered.
+ * maxAllocation} set just above the size limit: a message that inflates past it fails with a {@code
+ * DecompressionException} as soon as that is reached, which {@link PayloadChecks} turns into close
+ * 1009, as it does a message that inflated to more than the limit but less than that. The older,
+ * per-frame {@code deflate-frame} draft that Reactor Netty also offers is not offered.
  */
 final class PermessageDeflate {
 
@@ -33,6 +33,14 @@ final class PermessageDeflate {
 
   /** The compression level Reactor Netty uses (zlib's default). */
   private static final int COMPRESSION_LEVEL = 6;
+
+  /**
+   * Room past the size limit for the inflater's buffer. Netty's inflater (from 4.2.18) wants 512
+   * bytes free before each step and fails once its buffer cannot grow that far, even when what is
+   * left would fit; so a {@code maxAllocation} of exactly the limit refused messages a little under
+   * it. {@link PayloadChecks} holds messages to the limit itself.
+   */
+  private static final int INFLATER_HEADROOM = 1024;
 
   private final int maxMessageSize;
 
@@ -67,7 +75,7 @@ final class PermessageDeflate {
                 PerMessageDeflateServerExtensionHandshaker.MAX_WINDOW_SIZE,
                 false,
                 false,
-                maxMessageSize));
+                maxMessageSize + INFLATER_HEADROOM));
     // The handler reads the offer from the request and passes the request on; from the bridge's
     // context it goes to the pipeline's end, which drops it (as in Reactor Netty).
     try {
