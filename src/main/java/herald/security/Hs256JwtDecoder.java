@@ -22,6 +22,7 @@ import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -49,11 +50,18 @@ final class Hs256JwtDecoder implements ReactiveJwtDecoder {
 
   private final SecretKey key;
   private final OAuth2TokenValidator<Jwt> validator;
-  private final JsonMapper json =
+
+  /**
+   * Reads a part's JSON. Made here so that it holds its deserializer from the start: a mapper finds
+   * one at its first read, under a lock, and two event loops decoding a node's first tokens at once
+   * would wait on each other.
+   */
+  private final ObjectReader json =
       JsonMapper.builder()
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .build();
+          .build()
+          .readerFor(Object.class);
 
   /** One {@code Mac} per thread: looking one up per token was most of the signature's cost. */
   private final ThreadLocal<Mac> macs;
@@ -177,7 +185,7 @@ final class Hs256JwtDecoder implements ReactiveJwtDecoder {
   @SuppressWarnings("unchecked")
   private Map<String, Object> jsonObject(String part) {
     try {
-      Object value = json.readValue(base64url(part), Object.class);
+      Object value = json.readValue(base64url(part));
       if (value instanceof Map<?, ?> object) {
         return (Map<String, Object>) object;
       }
