@@ -38,6 +38,9 @@ public final class JsonFrameCodec implements FrameCodec {
                 StreamWriteConstraints.builder().maxNestingDepth(MAX_WRITE_NESTING_DEPTH).build())
             .build();
     this.mapper = JsonMapper.builder(factory).build();
+    // A mapper finds its tree deserializer at its first read, under a lock: done here, so that the
+    // event loops reading a node's first frames do not wait on each other for it.
+    mapper.readTree("{}");
   }
 
   @Override

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import herald.channel.ChannelName;
 import herald.channel.Publication;
+import herald.engine.EngineUnavailableException;
 import herald.engine.HistoryQuery;
 import herald.support.RedisClusterExtension;
 import herald.support.TestIds;
@@ -35,6 +36,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
+import reactor.util.retry.Retry;
 import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
@@ -388,7 +390,17 @@ class RedisShardedClusterIntegrationTests {
             .mapToObj(i -> ChannelName.of(TestIds.next("many:c")))
             .toList();
     long subscribing = System.nanoTime();
-    Flux.fromIterable(channels).flatMap(node::subscribe, 256).blockLast(Duration.ofSeconds(90));
+    // Retried as a client retries a 503: a fresh node's first burst on a cluster that has just
+    // been through the other tests' failovers can open a master's breaker for a moment.
+    Flux.fromIterable(channels)
+        .flatMap(
+            channel ->
+                node.subscribe(channel)
+                    .retryWhen(
+                        Retry.backoff(10, Duration.ofMillis(200))
+                            .filter(EngineUnavailableException.class::isInstance)),
+            256)
+        .blockLast(Duration.ofSeconds(90));
     log.info("subscribed channels=10000 in ms={}", (System.nanoTime() - subscribing) / 1_000_000);
     ShardedChannelLinks links = (ShardedChannelLinks) node.subscriptions().links();
     assertThat(links.confirmedWhereTheyBelong()).isEqualTo(10_000);
