@@ -26,9 +26,10 @@ import reactor.netty.resources.LoopResources;
  * allows it: a turn of the event loop hands all its socket writes to the kernel in one system call,
  * where epoll makes one call per write, which measured about a sixth less CPU per delivery in
  * fan-out. A kernel that refuses io_uring ({@code kernel.io_uring_disabled}, a seccomp profile)
- * leaves Reactor Netty on epoll by itself. {@code herald.io-uring=false} does the same on purpose:
- * the server (and Herald's HTTP client) then run on event loops of Herald's own, as many as Reactor
- * Netty would make, on epoll.
+ * leaves Reactor Netty on epoll by itself. {@code herald.io-uring=false} does the same on purpose
+ * for the server: it then runs on event loops of Herald's own, as many as Reactor Netty would make,
+ * on epoll. (Calls to backends go through Reactor Netty's own loops either way, and Lettuce's
+ * connections to Redis are on epoll either way.)
  */
 @Configuration(proxyBeanMethods = false)
 class SocketTransportConfiguration {
