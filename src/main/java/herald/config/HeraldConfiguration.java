@@ -5,6 +5,7 @@ import herald.web.ErrorResponses;
 import herald.web.HeraldErrorHandler;
 import herald.web.ProxyProperties;
 import java.time.Clock;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -28,6 +29,17 @@ class HeraldConfiguration {
   @Bean
   ErrorResponses errorResponses(JsonMapper json) {
     return new ErrorResponses(json);
+  }
+
+  /**
+   * Reads a JSON tree once with the application's mapper, which the Redis engine, cluster control
+   * and backend calls read trees with on Netty and Lettuce threads: a mapper finds its tree
+   * deserializer at its first read, under a lock, and those threads would otherwise wait on each
+   * other for it when a node's first messages arrive together.
+   */
+  @Bean
+  SmartInitializingSingleton jsonTreeReady(JsonMapper json) {
+    return () -> json.readTree("{}");
   }
 
   @Bean
