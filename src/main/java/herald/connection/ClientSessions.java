@@ -10,6 +10,7 @@ import herald.registry.ChannelRegistry;
 import herald.security.ChannelPermissions;
 import herald.security.Credentials;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -290,10 +291,18 @@ public final class ClientSessions {
     return count == null ? 0 : count.get();
   }
 
-  /** Connections per transport. */
+  /**
+   * Connections per transport that has any, from the per-transport counts: the node's report asks
+   * every heartbeat, and a walk over every session would cost as much as the node has connections.
+   */
   public Map<String, Long> countByTransport() {
-    Map<String, Long> counts = new ConcurrentHashMap<>();
-    byId.values().forEach(session -> counts.merge(session.transport(), 1L, Long::sum));
+    Map<String, Long> counts = new HashMap<>();
+    byTransport.forEach(
+        (transport, count) -> {
+          if (count.get() > 0) {
+            counts.put(transport, (long) count.get());
+          }
+        });
     return counts;
   }
 

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -157,9 +158,11 @@ class ClientSessionTests {
     assertThat(roomy.ofUser("alice")).containsExactlyInAnyOrder(first, second, third);
     assertThatThrownBy(() -> roomy.open("sse", alice(null), connection))
         .isInstanceOf(HeraldException.class);
+    assertThat(roomy.countByTransport()).isEqualTo(Map.of("websocket", 2L, "sse", 1L));
 
     StepVerifier.create(second.close()).expectComplete().verify(TIMEOUT);
     assertThat(roomy.ofUser("alice")).containsExactlyInAnyOrder(first, third);
+    assertThat(roomy.countByTransport()).isEqualTo(Map.of("websocket", 2L));
     StepVerifier.create(first.close()).expectComplete().verify(TIMEOUT);
     StepVerifier.create(third.close()).expectComplete().verify(TIMEOUT);
     assertThat(roomy.ofUser("alice")).isEmpty();
