@@ -287,9 +287,8 @@ final class ChannelWriter implements Runnable {
     if (compressed()) {
       return frameOf(codec.encode(message));
     }
-    // Framed once per publication and codec; each subscriber's write copies those bytes into a
-    // buffer for its socket.
-    return WebSocketFrames.copy(channel.alloc(), frames.framed(message));
+    // Framed once per publication and codec, and copied into socket memory once per event loop.
+    return frames.buffer(message, channel.alloc());
   }
 
   /**

@@ -4,12 +4,21 @@ import herald.channel.EncodingKey;
 import herald.channel.Publication;
 import herald.protocol.FrameCodec;
 import herald.protocol.Push;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.util.Objects;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A publication's whole WebSocket frame under one codec, made once per publication and kept on it
  * ({@link Publication#encoded}), so that fan-out writes the same bytes to every subscriber. One
  * instance per codec, shared by its connections.
+ *
+ * <p>Each event loop also keeps the last publication it framed in a buffer for the socket, and
+ * every subscriber on that loop is written a view of that one buffer: a fan-out copies a frame into
+ * socket memory once per loop, not once per subscriber.
  */
 final class PublicationFrames {
 
@@ -19,6 +28,18 @@ final class PublicationFrames {
 
   private final EncodingKey key;
   private final Function<Publication, byte[]> framing;
+  private final FastThreadLocal<LastFramed> lastFramed =
+      new FastThreadLocal<>() {
+        @Override
+        protected LastFramed initialValue() {
+          return new LastFramed();
+        }
+
+        @Override
+        protected void onRemoval(LastFramed last) {
+          last.release();
+        }
+      };
 
   PublicationFrames(FrameCodec codec) {
     this.key = codec.binary() ? BINARY : TEXT;
@@ -30,5 +51,46 @@ final class PublicationFrames {
   /** {@code message}'s frame, header and payload. */
   byte[] framed(Push.Message message) {
     return message.publication().encoded(key, framing);
+  }
+
+  /**
+   * {@code message}'s frame in socket memory, for one write: a view of the buffer this thread (an
+   * event loop) framed the publication into, retained for the write, which releases it.
+   */
+  ByteBuf buffer(Push.Message message, ByteBufAllocator allocator) {
+    LastFramed last = lastFramed.get();
+    Publication publication = message.publication();
+    if (last.publication != publication) {
+      last.replace(publication, WebSocketFrames.copy(allocator, framed(message)));
+    }
+    return last.buffer().retainedDuplicate();
+  }
+
+  /**
+   * The publication an event loop framed last and its buffer, held until the next one replaces it:
+   * one frame per loop and codec.
+   */
+  private static final class LastFramed {
+
+    private @Nullable Publication publication;
+    private @Nullable ByteBuf buffer;
+
+    void replace(Publication next, ByteBuf framed) {
+      release();
+      publication = next;
+      buffer = framed;
+    }
+
+    ByteBuf buffer() {
+      return Objects.requireNonNull(buffer);
+    }
+
+    void release() {
+      if (buffer != null) {
+        buffer.release();
+        buffer = null;
+        publication = null;
+      }
+    }
   }
 }

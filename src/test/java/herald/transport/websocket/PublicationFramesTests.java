@@ -1,0 +1,67 @@
+package herald.transport.websocket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import herald.channel.ChannelName;
+import herald.channel.Publication;
+import herald.protocol.JsonFrameCodec;
+import herald.protocol.Push;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.node.JsonNodeFactory;
+
+/** One copy of a publication's frame per event loop, shared by that loop's writes and released. */
+class PublicationFramesTests {
+
+  private final ByteBufAllocator allocator = new UnpooledByteBufAllocator(true);
+  private final PublicationFrames frames = new PublicationFrames(new JsonFrameCodec());
+
+  @Test
+  void writesOnOneLoopShareOneBufferWhichTheNextPublicationReleases() {
+    Push.Message first = message(1);
+    ByteBuf toAlice = frames.buffer(first, allocator);
+    ByteBuf toBob = frames.buffer(first, allocator);
+
+    ByteBuf shared = toAlice.unwrap();
+    assertThat(toBob.unwrap()).as("one buffer for both writes").isSameAs(shared);
+    assertThat(ByteBufUtil.getBytes(toAlice)).isEqualTo(frames.framed(first));
+    assertThat(ByteBufUtil.getBytes(toBob)).isEqualTo(frames.framed(first));
+    assertThat(toAlice.readerIndex()).isZero(); // each write reads its own view
+
+    toAlice.release();
+    toBob.release();
+    assertThat(shared.refCnt()).as("held for the next write of the same publication").isOne();
+
+    Push.Message second = message(2);
+    ByteBuf next = frames.buffer(second, allocator);
+    assertThat(shared.refCnt()).as("released once another publication is framed").isZero();
+    assertThat(ByteBufUtil.getBytes(next)).isEqualTo(frames.framed(second));
+    next.release();
+  }
+
+  @Test
+  void aWriteStillInFlightKeepsItsBufferAfterTheNextPublication() {
+    ByteBuf inFlight = frames.buffer(message(1), allocator);
+    ByteBuf next = frames.buffer(message(2), allocator);
+
+    assertThat(inFlight.refCnt()).isOne();
+    assertThat(ByteBufUtil.getBytes(inFlight)).isEqualTo(frames.framed(message(1)));
+    inFlight.release();
+    assertThat(inFlight.refCnt()).isZero();
+    next.release();
+  }
+
+  private static Push.Message message(long offset) {
+    return new Push.Message(
+        new Publication(
+            ChannelName.of("news"),
+            offset,
+            "e1",
+            JsonNodeFactory.instance.numberNode(offset),
+            1_000,
+            null));
+  }
+}
