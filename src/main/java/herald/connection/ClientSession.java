@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
@@ -407,6 +408,11 @@ public final class ClientSession implements Subscriber {
 
   public boolean isClosed() {
     return closed;
+  }
+
+  @Override
+  public @Nullable Executor lane() {
+    return connection.lane();
   }
 
   @Override

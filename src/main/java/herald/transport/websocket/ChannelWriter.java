@@ -9,6 +9,7 @@ import herald.protocol.ServerFrame;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -29,11 +30,14 @@ import reactor.util.concurrent.Queues;
  *
  * <p>Any thread may {@link #offer}: frames are encoded there and wait in a lock-free queue bounded
  * both in count and in bytes, and the first one to arrive schedules a drain on the event loop,
- * which writes what is queued and flushes once. Delivering a publication to a subscriber therefore
- * costs a queue insert and two atomic adds on the delivering thread and a write on the event loop;
- * no per-frame operator chain, no flush per frame. The publication's encoded bytes are shared by
- * every subscriber (see {@link FrameCodec#encode}); each connection that queues them counts their
- * size against its own byte bound, since each holds them until its client reads them.
+ * which writes what is queued and flushes once. The publication's encoded bytes are shared by every
+ * subscriber (see {@link FrameCodec#encode}); each connection that queues them counts their size
+ * against its own byte bound, since each holds them until its client reads them.
+ *
+ * <p>A publication offered on the event loop itself, with nothing queued before it and room in the
+ * channel, skips the queue: it is written and flushed at once. The registry delivers on each
+ * connection's event loop (see {@link #eventLoop()}), so a fan-out normally costs one write per
+ * subscriber and no hand-over; the queue takes what arrives from other threads or must wait.
  *
  * <p>The writer hands frames to Netty only while the channel is writable (its outbound buffer under
  * the high water mark) and resumes when it becomes writable again ({@link WritabilityRelay}). A
@@ -128,10 +132,41 @@ final class ChannelWriter implements Runnable {
    * @throws RuntimeException when the frame cannot be encoded; nothing is queued then
    */
   boolean offer(ServerFrame frame) {
+    if (frame instanceof Push.Message message && canWriteNow()) {
+      writeNow(message);
+      return true;
+    }
     byte[] encoded = codec.encode(frame);
     // A publication waits as itself, so that the drain can count it and time its lag; its
     // encoding is cached on the publication, so the drain's encode is a lookup.
     return queue(frame instanceof Push.Message ? frame : encoded, encoded.length);
+  }
+
+  /** The event loop the writer writes on. */
+  EventLoop eventLoop() {
+    return channel.eventLoop();
+  }
+
+  /**
+   * Whether a frame may skip the queue: on the event loop, with nothing queued or being drained,
+   * and room in the channel. A publication delivered on the connection's own event loop (see {@link
+   * #eventLoop()}) then costs one write and one flush, and no hand-over.
+   */
+  private boolean canWriteNow() {
+    return channel.eventLoop().inEventLoop()
+        && wip == 0
+        && !done
+        && !discarding
+        && pending.isEmpty()
+        && channel.isWritable();
+  }
+
+  private void writeNow(Push.Message message) {
+    channel.write(publicationFrame(message), channel.unsafe().voidPromise());
+    channel.flush();
+    batchPublications++;
+    batchOldest = Math.min(batchOldest, message.publication().ts());
+    counted();
   }
 
   /** {@link #offer}s a publication replayed from history: counted, but its lag is not timed. */
@@ -284,6 +319,10 @@ final class ChannelWriter implements Runnable {
       return frameOf(frame);
     }
     queuedBytes.addAndGet(-codec.encode(message).length);
+    return publicationFrame(message);
+  }
+
+  private Object publicationFrame(Push.Message message) {
     if (compressed()) {
       return frameOf(codec.encode(message));
     }

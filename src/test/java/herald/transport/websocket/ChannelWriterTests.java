@@ -29,7 +29,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.node.JsonNodeFactory;
 
-/** The writer on a real (embedded) Netty channel: what reaches the channel, in which order. */
+/**
+ * The writer on a real (embedded) Netty channel: what reaches the channel, in which order. The test
+ * thread is the embedded channel's event loop, where a publication with nothing waiting skips the
+ * queue: tests of the queue first queue a frame for it to wait behind, as a publication offered off
+ * the loop waits for the drain.
+ */
 class ChannelWriterTests {
 
   private static final int CAPACITY = 3;
@@ -64,15 +69,46 @@ class ChannelWriterTests {
   }
 
   @Test
+  void aPublicationOnTheEventLoopWithNothingWaitingIsWrittenAtOnce() {
+    Push.Message message = message(1, System.currentTimeMillis() - 5_000);
+    assertThat(writer.offer(message)).isTrue();
+
+    assertThat(written()).as("no drain to wait for").containsExactly(frameOf(message));
+    assertThat(flushes.count).isEqualTo(1);
+    assertThat(writer.queuedBytes()).isZero();
+    assertThat(registry.get("herald.deliveries").tag("transport", "websocket").counter().count())
+        .isEqualTo(1);
+    Timer lag = registry.get("herald.delivery.lag").tag("transport", "websocket").timer();
+    assertThat(lag.max(TimeUnit.MILLISECONDS)).isBetween(5_000.0, 60_000.0);
+  }
+
+  @Test
+  void aPublicationKeepsItsPlaceBehindFramesThatWait() {
+    Push.Message message = message(2, System.currentTimeMillis());
+    writer.offer(reply(1));
+    writer.offer(message);
+    assertThat(channel.outboundMessages())
+        .as("the reply waits, so the publication waits")
+        .isEmpty();
+
+    channel.runPendingTasks();
+
+    assertThat(written()).containsExactly("{\"id\":1,\"result\":{}}", frameOf(message));
+  }
+
+  @Test
   void aDrainCountsItsPublicationsAndTimesOnlyTheOldestLiveOne() {
     long now = System.currentTimeMillis();
+    ChannelWriter writer =
+        new ChannelWriter(channel, new JsonFrameCodec(), 10, CAPACITY_BYTES, GRACE, metrics);
+    writer.ping(); // waits, so the publications queue behind it: one drain for all
     writer.offer(message(1, now - 5_000));
     writer.offer(message(2, now));
     writer.offerReplayed(message(3, now - 3_600_000));
 
     channel.runPendingTasks();
 
-    assertThat(written()).hasSize(3);
+    assertThat(written()).hasSize(4);
     assertThat(registry.get("herald.deliveries").tag("transport", "websocket").counter().count())
         .isEqualTo(3);
     Timer lag = registry.get("herald.delivery.lag").tag("transport", "websocket").timer();
@@ -102,6 +138,7 @@ class ChannelWriterTests {
     ChannelWriter writer =
         new ChannelWriter(
             channel, new JsonFrameCodec(), 1000, size * 2L + size / 2, GRACE, metrics);
+    writer.ping(); // waits, so the publications queue behind it
 
     assertThat(writer.offer(large)).isTrue();
     assertThat(writer.offer(large)).as("the same shared bytes count once per enqueue").isTrue();
@@ -111,7 +148,7 @@ class ChannelWriterTests {
 
     channel.runPendingTasks();
 
-    assertThat(written()).hasSize(3);
+    assertThat(written()).hasSize(4);
     assertThat(writer.queuedBytes()).isZero();
     assertThat(writer.offer(large)).as("room again once written").isTrue();
   }
@@ -120,12 +157,13 @@ class ChannelWriterTests {
   void oneFrameLargerThanTheByteBoundGoesOutWhenNothingElseWaits() {
     ChannelWriter writer =
         new ChannelWriter(channel, new JsonFrameCodec(), 1000, 10, GRACE, metrics);
+    writer.ping(); // no bytes, but it makes the publication wait
 
     assertThat(writer.offer(message(100))).isTrue();
     assertThat(writer.offer(reply(1))).as("nothing more while it waits").isFalse();
 
     channel.runPendingTasks();
-    assertThat(written()).hasSize(1);
+    assertThat(written()).containsExactly("ping", frameOf(message(100)));
   }
 
   @Test
@@ -223,6 +261,10 @@ class ChannelWriterTests {
 
     assertThat(written()).hasSize(1);
     assertThat(channel.isOpen()).as("closing is the close frame's job, not the grace's").isTrue();
+  }
+
+  private static String frameOf(Push.Message message) {
+    return new String(new JsonFrameCodec().encode(message), StandardCharsets.UTF_8);
   }
 
   private static Push.Message message(long offset, long acceptedAt) {
