@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
@@ -408,11 +407,6 @@ public final class ClientSession implements Subscriber {
 
   public boolean isClosed() {
     return closed;
-  }
-
-  @Override
-  public @Nullable Executor lane() {
-    return connection.lane();
   }
 
   @Override

@@ -5,8 +5,6 @@ import herald.channel.ClientInfo;
 import herald.channel.Publication;
 import herald.channel.StreamPosition;
 import herald.protocol.CloseCode;
-import java.util.concurrent.Executor;
-import org.jspecify.annotations.Nullable;
 
 /**
  * What a transport does with the events of one connection. Implementations queue to a bounded
@@ -14,14 +12,6 @@ import org.jspecify.annotations.Nullable;
  * straight into its Netty channel); they are called from any thread and must not block.
  */
 public interface Connection {
-
-  /**
-   * The thread the connection writes on, where deliveries are cheapest to make; {@code null} when
-   * any thread will do.
-   */
-  default @Nullable Executor lane() {
-    return null;
-  }
 
   void deliver(Publication publication);
 

@@ -4,26 +4,15 @@ import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
 import herald.channel.Publication;
 import herald.channel.StreamPosition;
-import java.util.concurrent.Executor;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Where the registry delivers a subscription's messages: normally a connection's outbound queue.
  *
- * <p>Called on engine threads or on its {@link #lane()}, possibly from several channels at once;
- * implementations must be thread-safe and must not block. For one subscription, calls are
- * serialised and publications come in offset order without gap or duplicate.
+ * <p>Called on engine threads, possibly from several channels at once; implementations must be
+ * thread-safe and must not block. For one subscription, calls are serialised and publications come
+ * in offset order without gap or duplicate.
  */
 public interface Subscriber {
-
-  /**
-   * The thread this subscriber's connection writes on, as an executor: the registry hands a
-   * channel's events to each such thread once for all of its subscribers there, and they run there
-   * in the order the engine gave them. {@code null}: called on the engine's thread.
-   */
-  default @Nullable Executor lane() {
-    return null;
-  }
 
   void onPublication(Publication publication);
 

@@ -15,14 +15,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.test.scheduler.VirtualTimeScheduler;
@@ -47,74 +45,6 @@ class ChannelRegistryTests {
 
   @Test
   void recoveringSubscribersGetEveryOffsetOnceWhilePublicationsRace() throws Exception {
-    recoveringSubscribersGetEveryOffsetOnceWhilePublicationsRace(List.of());
-  }
-
-  @Test
-  void subscribersOnLanesGetEveryOffsetOnceWhilePublicationsRace() throws Exception {
-    List<ExecutorService> lanes =
-        List.of(Executors.newSingleThreadExecutor(), Executors.newSingleThreadExecutor());
-    try {
-      recoveringSubscribersGetEveryOffsetOnceWhilePublicationsRace(lanes);
-    } finally {
-      lanes.forEach(ExecutorService::shutdownNow);
-    }
-  }
-
-  @Test
-  void eachEventReachesALaneAsOneTaskInTheEnginesOrder() {
-    ChannelName channel = ChannelName.of("news:" + System.nanoTime());
-    List<Runnable> laneA = new ArrayList<>();
-    List<Runnable> laneB = new ArrayList<>();
-    Executor a = laneA::add;
-    Recorded a1 = new Recorded(null, a);
-    Recorded a2 = new Recorded(null, a);
-    Recorded b = new Recorded(null, laneB::add);
-    Recorded direct = new Recorded(null);
-    for (Recorded recorded : List.of(a1, a2, b, direct)) {
-      registry.subscribe(channel, null, recorded, r -> {}).block(TIMEOUT);
-    }
-    Publication one = publish(channel, 1);
-    StreamPosition reset = new StreamPosition(6, one.epoch());
-    registry.onReset(channel, reset);
-    registry.onPublication(publication(channel, 7, one.epoch()));
-
-    assertThat(direct.offsets()).as("no lane: on the engine's thread").containsExactly(1L, 7L);
-    assertThat(laneA).as("one task per event for both subscribers there").hasSize(3);
-    assertThat(laneB).hasSize(3);
-    assertThat(a1.offsets()).as("nothing before the lane runs").isEmpty();
-
-    laneA.forEach(Runnable::run);
-    laneB.forEach(Runnable::run);
-    for (Recorded recorded : List.of(a1, a2, b)) {
-      assertThat(recorded.resets).containsExactly(reset);
-      assertThat(recorded.offsets()).containsExactly(1L, 7L);
-    }
-  }
-
-  @Test
-  void aSubscriberThatFailsDoesNotKeepTheEventFromTheOthersOnItsLane() {
-    ChannelName channel = ChannelName.of("news:" + System.nanoTime());
-    List<Runnable> tasks = new ArrayList<>();
-    Executor lane = tasks::add;
-    Recorded failing =
-        new Recorded(null, lane) {
-          @Override
-          public void onPublication(Publication publication) {
-            throw new IllegalStateException("a bug in one subscriber");
-          }
-        };
-    Recorded other = new Recorded(null, lane);
-    registry.subscribe(channel, null, failing, r -> {}).block(TIMEOUT);
-    registry.subscribe(channel, null, other, r -> {}).block(TIMEOUT);
-    publish(channel, 1);
-
-    tasks.forEach(Runnable::run);
-    assertThat(other.offsets()).containsExactly(1L);
-  }
-
-  private void recoveringSubscribersGetEveryOffsetOnceWhilePublicationsRace(
-      List<ExecutorService> lanes) throws Exception {
     ChannelName channel = ChannelName.of("race:" + System.nanoTime());
     int total = 3000;
     int subscribers = 24;
@@ -133,13 +63,9 @@ class ChannelRegistryTests {
       List<Future<Recorded>> recorders = new ArrayList<>();
       for (int i = 0; i < subscribers; i++) {
         boolean recover = i % 3 != 0;
-        Executor lane = lanes.isEmpty() ? null : lanes.get(i % lanes.size());
-        recorders.add(pool.submit(() -> subscribeDuringPublishing(channel, recover, lane)));
+        recorders.add(pool.submit(() -> subscribeDuringPublishing(channel, recover)));
       }
       publisher.get();
-      for (ExecutorService lane : lanes) {
-        lane.submit(() -> {}).get(); // everything handed to the lane before has run
-      }
       for (Future<Recorded> future : recorders) {
         Recorded recorded = future.get();
         assertContiguousUpTo(recorded, total);
@@ -152,14 +78,13 @@ class ChannelRegistryTests {
     }
   }
 
-  private Recorded subscribeDuringPublishing(
-      ChannelName channel, boolean recover, @Nullable Executor lane) {
+  private Recorded subscribeDuringPublishing(ChannelName channel, boolean recover) {
     StreamPosition latest =
         engine.history(channel, HistoryQuery.positionOnly()).block(TIMEOUT).latest();
     long back = ThreadLocalRandom.current().nextLong(0, Math.min(50, latest.offset()) + 1);
     StreamPosition since =
         recover ? new StreamPosition(latest.offset() - back, latest.epoch()) : null;
-    Recorded recorded = new Recorded(since, lane);
+    Recorded recorded = new Recorded(since);
     registry.subscribe(channel, since, recorded, recorded.recovery::set).block(TIMEOUT);
     return recorded;
   }
@@ -198,6 +123,26 @@ class ChannelRegistryTests {
     registry.unsubscribe(b);
     assertThat(registry.subscriberCounts()).isEmpty();
     assertThat(registry.subscriptionCount()).isZero();
+  }
+
+  @Test
+  void aSubscriberThatFailsDoesNotKeepThePublicationFromTheOthers() {
+    ChannelName channel = ChannelName.of("news:" + System.nanoTime());
+    Recorded failing =
+        new Recorded(null) {
+          @Override
+          public void onPublication(Publication publication) {
+            throw new IllegalStateException("a bug in one subscriber");
+          }
+        };
+    Recorded other = new Recorded(null);
+    registry.subscribe(channel, null, failing, r -> {}).block(TIMEOUT);
+    registry.subscribe(channel, null, other, r -> {}).block(TIMEOUT);
+
+    publish(channel, 1);
+    publish(channel, 2);
+
+    assertThat(other.offsets()).containsExactly(1L, 2L);
   }
 
   @Test
@@ -316,20 +261,9 @@ class ChannelRegistryTests {
     final List<Publication> publications = new CopyOnWriteArrayList<>();
     final AtomicInteger overflowed = new AtomicInteger();
     final List<StreamPosition> resets = new CopyOnWriteArrayList<>();
-    private final @Nullable Executor lane;
 
     Recorded(StreamPosition since) {
-      this(since, null);
-    }
-
-    Recorded(StreamPosition since, @Nullable Executor lane) {
       this.since = since;
-      this.lane = lane;
-    }
-
-    @Override
-    public @Nullable Executor lane() {
-      return lane;
     }
 
     List<Long> offsets() {

@@ -9,7 +9,6 @@ import herald.protocol.ServerFrame;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPromise;
-import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -35,9 +34,10 @@ import reactor.util.concurrent.Queues;
  * against its own byte bound, since each holds them until its client reads them.
  *
  * <p>A publication offered on the event loop itself, with nothing queued before it and room in the
- * channel, skips the queue: it is written and flushed at once. The registry delivers on each
- * connection's event loop (see {@link #eventLoop()}), so a fan-out normally costs one write per
- * subscriber and no hand-over; the queue takes what arrives from other threads or must wait.
+ * channel, skips the queue: it is written and flushed at once. In a fan-out that is every
+ * subscriber on the publishing thread's event loop; the queue takes what arrives from other threads
+ * or must wait. Either way the frame is in place before the offer returns, so a publication
+ * acknowledged to its publisher is ahead of any reply the subscriber asks for afterwards.
  *
  * <p>The writer hands frames to Netty only while the channel is writable (its outbound buffer under
  * the high water mark) and resumes when it becomes writable again ({@link WritabilityRelay}). A
@@ -142,15 +142,10 @@ final class ChannelWriter implements Runnable {
     return queue(frame instanceof Push.Message ? frame : encoded, encoded.length);
   }
 
-  /** The event loop the writer writes on. */
-  EventLoop eventLoop() {
-    return channel.eventLoop();
-  }
-
   /**
    * Whether a frame may skip the queue: on the event loop, with nothing queued or being drained,
-   * and room in the channel. A publication delivered on the connection's own event loop (see {@link
-   * #eventLoop()}) then costs one write and one flush, and no hand-over.
+   * and room in the channel. A publication delivered on the connection's own event loop then costs
+   * one write and one flush, and no hand-over.
    */
   private boolean canWriteNow() {
     return channel.eventLoop().inEventLoop()

@@ -12,7 +12,6 @@ import herald.protocol.Push;
 import herald.protocol.Reply;
 import herald.protocol.ServerFrame;
 import java.time.Duration;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -61,12 +60,6 @@ final class WebSocketConnection implements Connection {
     Sinks.Empty<Void> reached = Sinks.empty();
     writer.whenWritten(reached::tryEmitEmpty);
     return Mono.firstWithSignal(reached.asMono(), ended.asMono());
-  }
-
-  /** The channel's event loop, where a publication skips the writer's queue. */
-  @Override
-  public Executor lane() {
-    return writer.eventLoop();
   }
 
   @Override
