@@ -267,7 +267,8 @@ class ChannelWriterTests {
     return new String(new JsonFrameCodec().encode(message), StandardCharsets.UTF_8);
   }
 
-  private static Push.Message message(long offset, long acceptedAt) {
+  /** A live publication of channel {@code news}, its data the offset. */
+  static Push.Message message(long offset, long acceptedAt) {
     return new Push.Message(
         new Publication(
             ChannelName.of("news"),

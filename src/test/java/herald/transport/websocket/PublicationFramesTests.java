@@ -2,8 +2,6 @@ package herald.transport.websocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import herald.channel.ChannelName;
-import herald.channel.Publication;
 import herald.protocol.JsonFrameCodec;
 import herald.protocol.Push;
 import io.netty.buffer.ByteBuf;
@@ -11,7 +9,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import org.junit.jupiter.api.Test;
-import tools.jackson.databind.node.JsonNodeFactory;
 
 /** One copy of a publication's frame per event loop, shared by that loop's writes and released. */
 class PublicationFramesTests {
@@ -55,13 +52,6 @@ class PublicationFramesTests {
   }
 
   private static Push.Message message(long offset) {
-    return new Push.Message(
-        new Publication(
-            ChannelName.of("news"),
-            offset,
-            "e1",
-            JsonNodeFactory.instance.numberNode(offset),
-            1_000,
-            null));
+    return ChannelWriterTests.message(offset, 1_000);
   }
 }
