@@ -26,23 +26,30 @@ final class PublicationFrames {
   private static final EncodingKey TEXT = EncodingKey.create("websocket-text-frame");
   private static final EncodingKey BINARY = EncodingKey.create("websocket-binary-frame");
 
-  private final EncodingKey key;
-  private final Function<Publication, byte[]> framing;
-  private final FastThreadLocal<LastFramed> lastFramed =
+  // Per thread, the last frame of each type: static, so that the number of instances does not
+  // matter (each FastThreadLocal takes a slot in every thread for good).
+  private static final FastThreadLocal<LastFramed[]> LAST_FRAMED =
       new FastThreadLocal<>() {
         @Override
-        protected LastFramed initialValue() {
-          return new LastFramed();
+        protected LastFramed[] initialValue() {
+          return new LastFramed[] {new LastFramed(), new LastFramed()};
         }
 
         @Override
-        protected void onRemoval(LastFramed last) {
-          last.release();
+        protected void onRemoval(LastFramed[] last) {
+          for (LastFramed frame : last) {
+            frame.release();
+          }
         }
       };
 
+  private final EncodingKey key;
+  private final int slot;
+  private final Function<Publication, byte[]> framing;
+
   PublicationFrames(FrameCodec codec) {
     this.key = codec.binary() ? BINARY : TEXT;
+    this.slot = codec.binary() ? 1 : 0;
     this.framing =
         publication ->
             WebSocketFrames.frame(codec.binary(), codec.encode(new Push.Message(publication)));
@@ -58,7 +65,7 @@ final class PublicationFrames {
    * event loop) framed the publication into, retained for the write, which releases it.
    */
   ByteBuf buffer(Push.Message message, ByteBufAllocator allocator) {
-    LastFramed last = lastFramed.get();
+    LastFramed last = LAST_FRAMED.get()[slot];
     Publication publication = message.publication();
     if (last.publication != publication) {
       last.replace(publication, WebSocketFrames.copy(allocator, framed(message)));

@@ -3,6 +3,7 @@ package herald.transport.websocket;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import herald.protocol.JsonFrameCodec;
+import herald.protocol.MsgpackFrameCodec;
 import herald.protocol.Push;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -49,6 +50,23 @@ class PublicationFramesTests {
     inFlight.release();
     assertThat(inFlight.refCnt()).isZero();
     next.release();
+  }
+
+  @Test
+  void textAndBinaryFramesOfOnePublicationAreKeptApart() {
+    PublicationFrames binary = new PublicationFrames(new MsgpackFrameCodec());
+    Push.Message message = message(1);
+    ByteBuf text = frames.buffer(message, allocator);
+    ByteBuf packed = binary.buffer(message, allocator);
+    ByteBuf textAgain = frames.buffer(message, allocator);
+
+    assertThat(textAgain.unwrap())
+        .as("the binary frame did not replace it")
+        .isSameAs(text.unwrap());
+    assertThat(ByteBufUtil.getBytes(packed)).isEqualTo(binary.framed(message));
+    for (ByteBuf buffer : new ByteBuf[] {text, packed, textAgain}) {
+      buffer.release();
+    }
   }
 
   private static Push.Message message(long offset) {
