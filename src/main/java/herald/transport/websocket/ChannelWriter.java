@@ -159,8 +159,7 @@ final class ChannelWriter implements Runnable {
   private void writeNow(Push.Message message) {
     channel.write(publicationFrame(message), channel.unsafe().voidPromise());
     channel.flush();
-    batchPublications++;
-    batchOldest = Math.min(batchOldest, message.publication().ts());
+    countLive(message);
     counted();
   }
 
@@ -304,8 +303,7 @@ final class ChannelWriter implements Runnable {
       batchPublications++;
       message = replayed.message();
     } else if (item instanceof Push.Message live) {
-      batchPublications++;
-      batchOldest = Math.min(batchOldest, live.publication().ts());
+      countLive(live);
       message = live;
     }
     if (message == null) {
@@ -335,6 +333,12 @@ final class ChannelWriter implements Runnable {
       compressed = channel.pipeline().get(WebSocketExtensionEncoder.class) != null;
     }
     return compressed;
+  }
+
+  /** Adds a live publication to the current batch: counted, and its lag timed if the oldest. */
+  private void countLive(Push.Message live) {
+    batchPublications++;
+    batchOldest = Math.min(batchOldest, live.publication().ts());
   }
 
   /** Counts the drain's publications and times its oldest live one: once per drain, not frame. */
