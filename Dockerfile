@@ -35,11 +35,20 @@ COPY --from=layers /layers/dependencies/ ./
 COPY --from=layers /layers/spring-boot-loader/ ./
 COPY --from=layers /layers/snapshot-dependencies/ ./
 COPY --from=layers /layers/application/ ./
-# A fixed numeric user: Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
-USER 10001:10001
-EXPOSE 8080 8081
 # Heap as a share of the container's memory limit (the rest: Netty's direct buffers, threads, the JVM);
 # compact object headers hold ~10 % less heap per connection on Java 25; a node out of memory exits and
 # is restarted rather than limping. The Kubernetes Deployment sets the same (README "Operations").
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=60 -XX:InitialRAMPercentage=60 -XX:+UseG1GC -XX:+UseCompactObjectHeaders -XX:+ExitOnOutOfMemoryError"
+# The JVM's AOT cache (Java 25): a training run starts the application up to the end of the context's
+# refresh (no port is opened, no Redis is asked) and the JVM writes the classes it loaded and linked to
+# /app/herald.aot; every start after that maps them instead of reading and verifying them again, which
+# halves the time to readiness (README "The image"). The cache belongs to this JVM, these options and
+# this class path; with any other the JVM logs that it cannot use it and starts without it. The secret
+# here only lets the training run pass the start-up checks; the image holds no secret.
+RUN ["java", "-XX:AOTCacheOutput=/app/herald.aot", "-Dspring.context.exit=onRefresh", \
+     "-Dherald.auth.hmac-secret=aot-training-run-only-not-used-by-any-node", "-jar", "/app/herald.jar"]
+ENV JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS} -XX:AOTCache=/app/herald.aot"
+# A fixed numeric user: Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
+USER 10001:10001
+EXPOSE 8080 8081
 ENTRYPOINT ["java", "-jar", "/app/herald.jar"]

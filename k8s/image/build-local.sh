@@ -110,11 +110,20 @@ echo "user in the container: $(podman top "$container" user huser | tail -1)"
 status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/actuator/health")
 echo "client port /actuator/health: HTTP $status (management is on its own port)"
 [ "$status" = 404 ] || { echo "FAILED: /actuator reachable on the client port" >&2; exit 1; }
-curl -fsS "http://127.0.0.1:$management/actuator/prometheus" | grep -q '^jvm_memory_max_bytes' \
+# Read whole, then searched: grep -q stops at its first match, and curl writing into the closed pipe
+# would fail the pipeline (pipefail).
+metrics=$(curl -fsS "http://127.0.0.1:$management/actuator/prometheus") \
   || { echo "FAILED: no /actuator/prometheus" >&2; exit 1; }
+grep -q '^jvm_memory_max_bytes' <<<"$metrics" || { echo "FAILED: no JVM metrics on /actuator/prometheus" >&2; exit 1; }
 podman exec "$container" java -XX:+PrintFlagsFinal -version 2>/dev/null \
   | awk '/ MaxHeapSize |UseCompactObjectHeaders |UseG1GC /{print "jvm: " $2 " = " $4}'
 podman logs "$container" 2>&1 | grep -m1 'Picked up JAVA_TOOL_OPTIONS' || true
+# The JVM logs "[error][aot]" or "[warning][aot]" when it cannot map the cache the training run wrote.
+if podman logs "$container" 2>&1 | grep -E '\]\[(error|warning) *\]\[aot'; then
+  echo "FAILED: the JVM did not use the image's AOT cache" >&2
+  exit 1
+fi
+echo "AOT cache: used (the JVM logged no [aot] error or warning)"
 stopping=$(date +%s%N)
 podman stop -t 40 "$container" >/dev/null
 echo "stopped by SIGTERM in $(( ($(date +%s%N) - stopping) / 1000000 )) ms, exit code $(podman inspect -f '{{.State.ExitCode}}' "$container")"

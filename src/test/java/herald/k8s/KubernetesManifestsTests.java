@@ -326,6 +326,34 @@ class KubernetesManifestsTests {
         .isEqualTo(Quantity.getAmountInBytes(requests.get("memory")));
   }
 
+  /**
+   * The image's AOT cache (README "The image") is usable only with the JVM options its training run
+   * had: the Deployment, which replaces the image's {@code JAVA_TOOL_OPTIONS}, must pass the same
+   * ones plus the cache, or every pod would start without it and only log why.
+   */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void jvmOptionsAreTheOnesTheImagesAotCacheWasTrainedWith(String overlay) throws Exception {
+    String dockerfile = Files.readString(Path.of("Dockerfile"), StandardCharsets.UTF_8);
+    List<String> imageOptions =
+        Pattern.compile("(?m)^ENV JAVA_TOOL_OPTIONS=\"([^\"]*)\"")
+            .matcher(dockerfile)
+            .results()
+            .map(match -> match.group(1))
+            .toList();
+    Manifests manifests = Manifests.render(overlay);
+    String deployed = manifests.environment(manifests.heraldContainer()).get("JAVA_TOOL_OPTIONS");
+
+    assertThat(imageOptions)
+        .as("training options, then the same with the cache")
+        .hasSize(2)
+        .element(1)
+        .isEqualTo("${JAVA_TOOL_OPTIONS} -XX:AOTCache=/app/herald.aot");
+    assertThat(dockerfile).contains("\"-XX:AOTCacheOutput=/app/herald.aot\"");
+    assertThat(deployed.trim().split("\\s+"))
+        .containsExactly((imageOptions.get(0) + " -XX:AOTCache=/app/herald.aot").split(" "));
+  }
+
   @ParameterizedTest
   @MethodSource("overlays")
   void autoscalerOwnsTheReplicasAndScalesDownSlowly(String overlay) {
