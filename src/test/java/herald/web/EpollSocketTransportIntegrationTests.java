@@ -13,11 +13,12 @@ import org.springframework.context.annotation.Import;
 import org.springframework.test.context.TestPropertySource;
 
 /**
- * With {@code herald.io-uring=false} the server's connections run on epoll (README, Operations).
+ * With {@code herald.io-uring=false} the server's connections run on epoll, and {@code
+ * herald.event-loops} sets how many loops serve them (README, Operations).
  */
 @HeraldIntegrationTest
 @Import(SocketTransportIntegrationTests.AcceptedChannels.class)
-@TestPropertySource(properties = "herald.io-uring=false")
+@TestPropertySource(properties = {"herald.io-uring=false", "herald.event-loops=3"})
 class EpollSocketTransportIntegrationTests {
 
   @Autowired SocketTransportIntegrationTests.AcceptedChannels accepted;
@@ -28,5 +29,10 @@ class EpollSocketTransportIntegrationTests {
     assertThat(liveness(port)).isEqualTo(200);
 
     assertThat(accepted.seen).isNotEmpty().containsOnly(EpollSocketChannel.class);
+  }
+
+  @Test
+  void asManyEventLoopsAsSet() throws IOException {
+    assertThat(accepted.loopsServing(port, 12)).hasSize(3);
   }
 }

@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import herald.support.HeraldIntegrationTest;
 import herald.support.RawHttp;
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringSocketChannel;
 import java.io.IOException;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -34,13 +37,30 @@ class SocketTransportIntegrationTests {
   static class AcceptedChannels {
 
     final Queue<Class<? extends Channel>> seen = new ConcurrentLinkedQueue<>();
+    final Set<EventLoop> loops = ConcurrentHashMap.newKeySet();
 
     @Bean
     WebServerFactoryCustomizer<NettyReactiveWebServerFactory> recordAcceptedChannels() {
       return factory ->
           factory.addServerCustomizers(
               server ->
-                  server.doOnConnection(connection -> seen.add(connection.channel().getClass())));
+                  server.doOnConnection(
+                      connection -> {
+                        seen.add(connection.channel().getClass());
+                        loops.add(connection.channel().eventLoop());
+                      }));
+    }
+
+    /**
+     * The event loops that served {@code connections} new connections (handed out in turn, so as
+     * many connections as twice the loops reach every loop).
+     */
+    Set<EventLoop> loopsServing(int port, int connections) throws IOException {
+      loops.clear();
+      for (int i = 0; i < connections; i++) {
+        assertThat(liveness(port)).isEqualTo(200);
+      }
+      return Set.copyOf(loops);
     }
   }
 
@@ -57,6 +77,13 @@ class SocketTransportIntegrationTests {
         .as(IoUring.isAvailable() ? "io_uring" : "epoll: " + IoUring.unavailabilityCause())
         .isNotEmpty()
         .containsOnly(expected);
+  }
+
+  @Test
+  void oneEventLoopPerProcessorByDefault() throws IOException {
+    int processors = Runtime.getRuntime().availableProcessors();
+
+    assertThat(accepted.loopsServing(port, 4 * processors)).hasSize(processors);
   }
 
   static int liveness(int port) throws IOException {
