@@ -12,7 +12,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.ReactorResourceFactory;
@@ -59,49 +58,21 @@ class SocketTransportConfiguration {
 
   /**
    * Spring Boot's web server runs on this factory's loops instead of Reactor Netty's global ones.
+   * The factory makes them when the server asks and closes them when the application stops, after
+   * the web server, with Reactor Netty's quiet period of 2 s.
    */
   @Bean
-  ReactorResourceFactory serverResources(ServerLoops loops) {
+  ReactorResourceFactory serverResources(SocketProperties properties) {
+    int count = properties.eventLoopCount();
     ReactorResourceFactory resources = new ReactorResourceFactory();
     resources.setUseGlobalResources(false);
-    resources.setLoopResources(loops.resources());
+    resources.setLoopResourcesSupplier(
+        () ->
+            properties.ioUring()
+                // Reactor Netty's loops pick io_uring, else epoll, else NIO, by themselves.
+                ? LoopResources.create("reactor-http", count, true)
+                : new EpollLoops(count));
     return resources;
-  }
-
-  @Bean
-  ServerLoops serverLoops(SocketProperties properties) {
-    int count = properties.eventLoopCount();
-    return new ServerLoops(
-        properties.ioUring()
-            // Reactor Netty's loops pick io_uring, else epoll, else NIO, by themselves.
-            ? LoopResources.create("reactor-http", count, true)
-            : new EpollLoops(count));
-  }
-
-  /**
-   * The server's event loops, closed with the application as Reactor Netty closes its own: after a
-   * quiet period of 2 s with no task, at most 15 s.
-   */
-  static final class ServerLoops implements DisposableBean {
-
-    private final LoopResources loops;
-
-    ServerLoops(LoopResources loops) {
-      this.loops = loops;
-    }
-
-    LoopResources resources() {
-      return loops;
-    }
-
-    @Override
-    public void destroy() {
-      loops
-          .disposeLater(
-              Duration.ofSeconds(LoopResources.DEFAULT_SHUTDOWN_QUIET_PERIOD),
-              Duration.ofSeconds(LoopResources.DEFAULT_SHUTDOWN_TIMEOUT))
-          .block();
-    }
   }
 
   /** Event loops on epoll (on NIO where there is no epoll). */
