@@ -23,8 +23,8 @@ class PublicationFramesTests {
     ByteBuf toAlice = frames.buffer(first, allocator);
     ByteBuf toBob = frames.buffer(first, allocator);
 
-    ByteBuf shared = toAlice.unwrap();
-    assertThat(toBob.unwrap()).as("one buffer for both writes").isSameAs(shared);
+    ByteBuf shared = root(toAlice);
+    assertThat(root(toBob)).as("one buffer for both writes").isSameAs(shared);
     assertThat(ByteBufUtil.getBytes(toAlice)).isEqualTo(frames.framed(first));
     assertThat(ByteBufUtil.getBytes(toBob)).isEqualTo(frames.framed(first));
     assertThat(toAlice.readerIndex()).isZero(); // each write reads its own view
@@ -60,13 +60,23 @@ class PublicationFramesTests {
     ByteBuf packed = binary.buffer(message, allocator);
     ByteBuf textAgain = frames.buffer(message, allocator);
 
-    assertThat(textAgain.unwrap())
-        .as("the binary frame did not replace it")
-        .isSameAs(text.unwrap());
+    assertThat(root(textAgain)).as("the binary frame did not replace it").isSameAs(root(text));
     assertThat(ByteBufUtil.getBytes(packed)).isEqualTo(binary.framed(message));
     for (ByteBuf buffer : new ByteBuf[] {text, packed, textAgain}) {
       buffer.release();
     }
+  }
+
+  /**
+   * The buffer under a write's view: Netty's leak detector wraps the buffers it samples (one in
+   * 128), and a wrapped buffer's views unwrap to the wrapper's own view.
+   */
+  private static ByteBuf root(ByteBuf buffer) {
+    ByteBuf root = buffer;
+    while (root.unwrap() != null) {
+      root = root.unwrap();
+    }
+    return root;
   }
 
   private static Push.Message message(long offset) {
