@@ -62,16 +62,29 @@ FROM scratch
 COPY rootfs/ /
 ENV JAVA_HOME=/opt/java/openjdk PATH=/opt/java/openjdk/bin:/usr/bin:/bin LANG=C.UTF-8
 CONTAINERFILE
+previous_base=$(podman image inspect -f '{{.Id}}' "$BASE" 2>/dev/null || true)
 buildah bud -q --layers=false -f "$work/Containerfile" -t "$BASE" "$work" >/dev/null
 
 echo "== 3/4 the application image from ./Dockerfile"
 previous=$(podman image inspect -f '{{.Id}}' "$TAG" 2>/dev/null || true)
+containers_before=$(buildah containers -q | sort)
+images_before=$(podman images -q --filter dangling=true | sort)
 buildah bud -q --layers=false --build-arg LAYERS_FROM=prebuilt --build-arg RUNTIME_IMAGE="$BASE" \
   -f Dockerfile -t "$TAG" . >/dev/null
 podman image inspect "$TAG" --format 'image {{.RepoTags}} size {{.Size}} bytes, user {{.User}}'
-# The image this run replaced, and the stage images buildah keeps, go (by id: nothing else is touched).
+# The images this run replaced (application and base), and the working containers and untagged stage
+# images buildah keeps for the prebuilt stage, go (by id, only those this run made or replaced).
+for leftover in $(comm -13 <(echo "$containers_before") <(buildah containers -q | sort)); do
+  buildah rm "$leftover" >/dev/null 2>&1 || true
+done
+for leftover in $(comm -13 <(echo "$images_before") <(podman images -q --filter dangling=true | sort)); do
+  podman rmi "$leftover" >/dev/null 2>&1 || true
+done
 if [ -n "$previous" ] && [ "$previous" != "$(podman image inspect -f '{{.Id}}' "$TAG")" ]; then
   podman rmi "$previous" >/dev/null 2>&1 || true
+fi
+if [ -n "$previous_base" ] && [ "$previous_base" != "$(podman image inspect -f '{{.Id}}' "$BASE")" ]; then
+  podman rmi "$previous_base" >/dev/null 2>&1 || true
 fi
 
 echo "== 4/4 smoke test: read-only root, non-root, 768 MiB, readiness, then SIGTERM"

@@ -35,7 +35,7 @@ import reactor.netty.resources.LoopResources;
  * loops than processors add no parallelism, only hand-overs. A publication is written at once to
  * the subscribers on the loop that received it, and handed to every other loop as a task with a
  * wake-up; on one processor, one loop instead of four measured 19 % less CPU per delivery at 20k
- * deliveries per second and 12 % less at 40k (README, Measured).
+ * deliveries per second and 12 % less at 40k (README, Sockets).
  */
 @Configuration(proxyBeanMethods = false)
 class SocketTransportConfiguration {
