@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Mints test JWTs that read like the README's examples: {@code
@@ -34,6 +35,8 @@ public final class TestTokens {
   private Instant expiresAt = Instant.now().plus(Duration.ofHours(1));
   private boolean withExp = true;
   private String secret = SECRET;
+  private @Nullable String issuer;
+  private @Nullable String audience;
 
   private TestTokens(String user) {
     this.user = user;
@@ -74,6 +77,16 @@ public final class TestTokens {
     return this;
   }
 
+  public TestTokens issuer(String issuer) {
+    this.issuer = issuer;
+    return this;
+  }
+
+  public TestTokens audience(String audience) {
+    this.audience = audience;
+    return this;
+  }
+
   public TestTokens signedWith(String otherSecret) {
     this.secret = otherSecret;
     return this;
@@ -91,6 +104,12 @@ public final class TestTokens {
     }
     if (withExp) {
       claims.expirationTime(Date.from(expiresAt));
+    }
+    if (issuer != null) {
+      claims.issuer(issuer);
+    }
+    if (audience != null) {
+      claims.audience(audience);
     }
     return claims.build();
   }

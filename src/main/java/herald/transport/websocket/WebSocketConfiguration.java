@@ -14,6 +14,7 @@ import herald.ratelimit.ConnectionAdmission;
 import herald.ratelimit.RateLimits;
 import herald.security.OriginPolicy;
 import herald.security.TokenVerifier;
+import herald.warmup.WarmUpPass;
 import herald.web.ClientAddress;
 import herald.web.ConnectionEndpoints;
 import herald.web.ErrorResponses;
@@ -81,6 +82,7 @@ class WebSocketConfiguration {
   WebSocketEndpoint webSocketEndpoint(
       DrainCoordinator drain,
       ConnectionAdmission admission,
+      WarmUpPass warmUp,
       ClientAddress addresses,
       OriginPolicy origins,
       TokenVerifier tokens,
@@ -92,6 +94,7 @@ class WebSocketConfiguration {
     return new WebSocketEndpoint(
         drain,
         admission,
+        warmUp,
         addresses,
         origins,
         tokens,

@@ -8,6 +8,7 @@ import herald.security.BearerTokens;
 import herald.security.Credentials;
 import herald.security.OriginPolicy;
 import herald.security.TokenVerifier;
+import herald.warmup.WarmUpPass;
 import herald.web.ClientAddress;
 import herald.web.ErrorResponses;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -36,21 +37,26 @@ import reactor.netty.http.server.WebsocketServerSpec;
  * the connection's life.
  *
  * <p>The checks run in the order the README gives, each refused with the JSON error body every
- * other endpoint uses: the drain (503), admission (429, 503), the {@code Origin} (403), the
- * handshake's own headers (405, 400), the token (401). Then the upgrade, with the subprotocol and
- * permessage-deflate negotiated, and {@link HeraldWebSocketHandler} serves the connection. The
- * connection's admission slot is held until its TCP connection closes.
+ * other endpoint uses: the drain (503), admission (429, 503; not for the node's own warm-up, which
+ * carries its {@link WarmUpPass}), the {@code Origin} (403), the handshake's own headers (405,
+ * 400), the token (401). Then the upgrade, with the subprotocol and permessage-deflate negotiated,
+ * and {@link HeraldWebSocketHandler} serves the connection. The connection's admission slot is held
+ * until its TCP connection closes.
  */
 final class WebSocketEndpoint {
 
   private final DrainCoordinator drain;
   private final ConnectionAdmission admission;
+  private final WarmUpPass warmUp;
   private final ClientAddress addresses;
   private final OriginPolicy origins;
   private final TokenVerifier tokens;
   private final ErrorResponses errors;
   private final @Nullable PermessageDeflate permessageDeflate;
   private final HeraldWebSocketHandler handler;
+
+  /** The node's own warm-up connections (README, "Warm-up") take no admission slot. */
+  private static final ConnectionAdmission.Admitted NOT_COUNTED = () -> {};
 
   /** The upgrade's settings for each subprotocol the node speaks, and for none. */
   private final Map<String, WebsocketServerSpec> specs;
@@ -60,6 +66,7 @@ final class WebSocketEndpoint {
   WebSocketEndpoint(
       DrainCoordinator drain,
       ConnectionAdmission admission,
+      WarmUpPass warmUp,
       ClientAddress addresses,
       OriginPolicy origins,
       TokenVerifier tokens,
@@ -69,6 +76,7 @@ final class WebSocketEndpoint {
       int maxFramePayloadLength) {
     this.drain = drain;
     this.admission = admission;
+    this.warmUp = warmUp;
     this.addresses = addresses;
     this.origins = origins;
     this.tokens = tokens;
@@ -109,8 +117,11 @@ final class WebSocketEndpoint {
     ConnectionAdmission.Admitted slot;
     try {
       slot =
-          admission.admit(
-              addresses.of(headers.getAll(ClientAddress.X_FORWARDED_FOR), request.remoteAddress()));
+          warmUp.admits(headers.get(WarmUpPass.HEADER))
+              ? NOT_COUNTED
+              : admission.admit(
+                  addresses.of(
+                      headers.getAll(ClientAddress.X_FORWARDED_FOR), request.remoteAddress()));
     } catch (HeraldException refused) {
       return refuse(response, refused);
     }
