@@ -52,13 +52,14 @@ cleanup() {
 trap cleanup EXIT
 
 # A loaded machine can take minutes to start a node: wait up to START_TIMEOUT seconds, then give up.
+# Readiness, not liveness: the node's own warm-up (README "Warm-up") must be over before the traffic.
 ready=
 for _ in $(seq 1 $((2 * ${START_TIMEOUT:-60}))); do
-  curl -sf "http://127.0.0.1:$PORT/actuator/health/liveness" > /dev/null && { ready=1; break; }
+  curl -sf "http://127.0.0.1:$PORT/actuator/health/readiness" > /dev/null && { ready=1; break; }
   kill -0 "$NODE_PID" 2>/dev/null || { echo "node failed to start, see target/load-node-$PORT.log" >&2; exit 1; }
   sleep 0.5
 done
-[ -n "$ready" ] || { echo "node not live after ${START_TIMEOUT:-60} s, see target/load-node-$PORT.log" >&2; exit 1; }
+[ -n "$ready" ] || { echo "node not ready after ${START_TIMEOUT:-60} s, see target/load-node-$PORT.log" >&2; exit 1; }
 
 timeout "$TIMEOUT" java -Xmx512m -cp "$CP" herald.load.Coordinator scenario="$SCENARIO" \
   pid="$NODE_PID" port="$PORT" apiKey=$API_KEY label="${LABEL:-}" "$@" &
