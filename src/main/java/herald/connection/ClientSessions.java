@@ -175,16 +175,27 @@ public final class ClientSessions {
 
   /** Keeps every claim of this node's connections alive for another {@link #CLAIM_TTL}. */
   public Flux<Void> renewClaims() {
-    return Flux.fromIterable(List.copyOf(byUser.entrySet()))
+    return Flux.defer(() -> Flux.fromIterable(claimsNow()))
         .flatMap(
-            entry ->
+            claim ->
                 backplane
-                    .renew(
-                        entry.getKey(),
-                        entry.getValue().stream().map(ClientSession::id).toList(),
-                        CLAIM_TTL)
+                    .renew(claim.getKey(), claim.getValue(), CLAIM_TTL)
                     .onErrorResume(error -> Mono.empty()),
             RENEWALS_IN_FLIGHT);
+  }
+
+  /**
+   * Each user's session ids on this node as they are now. Ids, not sessions: the renewal's stream
+   * keeps its last round reachable until the next one (10 s), and a round holding sessions held
+   * every closed connection with them (its channel, buffers and subscriptions) as long.
+   */
+  private List<Map.Entry<String, List<String>>> claimsNow() {
+    return byUser.entrySet().stream()
+        .map(
+            entry ->
+                Map.entry(
+                    entry.getKey(), entry.getValue().stream().map(ClientSession::id).toList()))
+        .toList();
   }
 
   void remove(ClientSession session) {

@@ -2,6 +2,7 @@ package herald.connection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import herald.channel.ChannelName;
 import herald.channel.ClientInfo;
@@ -18,6 +19,8 @@ import herald.security.ChannelPattern;
 import herald.security.ChannelPermissions;
 import herald.security.Credentials;
 import herald.support.TestChannelOptions;
+import java.lang.ref.Reference;
+import java.lang.ref.WeakReference;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,6 +31,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.util.unit.DataSize;
+import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -82,6 +86,27 @@ class ClientSessionTests {
         .expectNoEvent(Duration.ofDays(365))
         .thenCancel()
         .verify(TIMEOUT);
+  }
+
+  @Test
+  void aClaimRenewalRoundHoldsNoSessionOnceTheConnectionIsGone() {
+    ClientSession session = sessions.open("websocket", alice(null), new RecordingConnection());
+    WeakReference<ClientSession> closed = new WeakReference<>(session);
+    Flux<Void> round = sessions.renewClaims();
+    StepVerifier.create(round).expectComplete().verify(TIMEOUT);
+
+    sessions.remove(session);
+    session = null;
+
+    // The renewal keeps its last round until the next one: it must not keep the connection.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              System.gc();
+              return closed.get() == null;
+            });
+    Reference.reachabilityFence(round);
   }
 
   @Test
