@@ -45,6 +45,9 @@ import reactor.netty.http.server.WebsocketServerSpec;
  */
 final class WebSocketEndpoint {
 
+  /** The node's own warm-up connections (README, "Warm-up") take no admission slot. */
+  private static final ConnectionAdmission.Admitted NOT_COUNTED = () -> {};
+
   private final DrainCoordinator drain;
   private final ConnectionAdmission admission;
   private final WarmUpPass warmUp;
@@ -54,9 +57,6 @@ final class WebSocketEndpoint {
   private final ErrorResponses errors;
   private final @Nullable PermessageDeflate permessageDeflate;
   private final HeraldWebSocketHandler handler;
-
-  /** The node's own warm-up connections (README, "Warm-up") take no admission slot. */
-  private static final ConnectionAdmission.Admitted NOT_COUNTED = () -> {};
 
   /** The upgrade's settings for each subprotocol the node speaks, and for none. */
   private final Map<String, WebsocketServerSpec> specs;
