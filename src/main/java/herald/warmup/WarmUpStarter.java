@@ -34,7 +34,12 @@ final class WarmUpStarter implements ApplicationListener<ApplicationReadyEvent> 
     if (reason != null) {
       warmUp.skip(reason);
     } else if (event.getApplicationContext() instanceof WebServerApplicationContext context) {
-      warmUp.start(new InetSocketAddress(address(environment), context.getWebServer().getPort()));
+      try {
+        warmUp.start(new InetSocketAddress(address(environment), context.getWebServer().getPort()));
+      } catch (RuntimeException unexpected) {
+        // Thrown from here it would stop the application: a warm-up must never keep a node out.
+        warmUp.skip("it could not start: " + unexpected);
+      }
     } else {
       warmUp.skip("no web server");
     }
