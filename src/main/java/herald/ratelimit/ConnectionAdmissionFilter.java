@@ -1,6 +1,7 @@
 package herald.ratelimit;
 
 import herald.protocol.HeraldException;
+import herald.warmup.WarmUpPass;
 import herald.web.ClientAddress;
 import herald.web.ConnectionEndpoints;
 import herald.web.ErrorResponses;
@@ -25,12 +26,17 @@ final class ConnectionAdmissionFilter implements WebFilter, Ordered {
   static final int ORDER = -200;
 
   private final ConnectionAdmission admission;
+  private final WarmUpPass warmUp;
   private final ClientAddress addresses;
   private final ErrorResponses errors;
 
   ConnectionAdmissionFilter(
-      ConnectionAdmission admission, ClientAddress addresses, ErrorResponses errors) {
+      ConnectionAdmission admission,
+      WarmUpPass warmUp,
+      ClientAddress addresses,
+      ErrorResponses errors) {
     this.admission = admission;
+    this.warmUp = warmUp;
     this.addresses = addresses;
     this.errors = errors;
   }
@@ -38,8 +44,9 @@ final class ConnectionAdmissionFilter implements WebFilter, Ordered {
   @Override
   public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
     ServerHttpRequest request = exchange.getRequest();
-    if (!ConnectionEndpoints.matches(request)) {
-      return chain.filter(exchange);
+    if (!ConnectionEndpoints.matches(request)
+        || warmUp.admits(request.getHeaders().getFirst(WarmUpPass.HEADER))) {
+      return chain.filter(exchange); // the node's own warm-up (README, "Warm-up") is not counted
     }
     ConnectionAdmission.Admitted slot;
     try {

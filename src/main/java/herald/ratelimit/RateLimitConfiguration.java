@@ -1,6 +1,7 @@
 package herald.ratelimit;
 
 import herald.observability.HeraldMetrics;
+import herald.warmup.WarmUpPass;
 import herald.web.ClientAddress;
 import herald.web.ErrorResponses;
 import org.springframework.context.annotation.Bean;
@@ -30,7 +31,10 @@ class RateLimitConfiguration {
 
   @Bean
   ConnectionAdmissionFilter connectionAdmissionFilter(
-      ConnectionAdmission admission, ClientAddress addresses, ErrorResponses errors) {
-    return new ConnectionAdmissionFilter(admission, addresses, errors);
+      ConnectionAdmission admission,
+      WarmUpPass warmUp,
+      ClientAddress addresses,
+      ErrorResponses errors) {
+    return new ConnectionAdmissionFilter(admission, warmUp, addresses, errors);
   }
 }

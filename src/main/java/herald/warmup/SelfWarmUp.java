@@ -25,17 +25,21 @@ import reactor.netty.resources.LoopResources;
 import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
- * Runs the warm-up once the node has started (README, "Warm-up"): opens the connections to the
- * node, a hundred handshakes at a time, each subscribing to one channel of its own; publishes to
- * that channel from one of the server's event loops, as a client's or the API's publication would
- * be; waits until every connection got every publication and closed. Readiness waits for it ({@link
- * WarmUpHealthIndicator}), for at most the warm-up's timeout.
+ * Runs the warm-up once the node has started (README, "Warm-up"): opens the connections to the node
+ * (WebSocket, one in ten SSE), a hundred at a time, each subscribing to one channel of its own;
+ * publishes to that channel from one of the server's event loops, as a client's or the API's
+ * publication would be; waits until every connection got every publication and closed. Readiness
+ * waits for it ({@link WarmUpHealthIndicator}), for at most the warm-up's timeout.
  */
 final class SelfWarmUp {
 
   private static final Logger log = LoggerFactory.getLogger(SelfWarmUp.class);
 
   private static final int HANDSHAKES_IN_FLIGHT = 100;
+
+  /** One connection in ten is an SSE stream, as dashboards open them. */
+  private static final int SSE_EVERY = 10;
+
   private static final String SUBPROTOCOL = "herald.json";
 
   private final WarmUpProperties properties;
@@ -80,13 +84,13 @@ final class SelfWarmUp {
     long started = System.nanoTime();
     AtomicLong delivered = new AtomicLong();
     LoopResources loops = LoopResources.create("herald-warm-up", 1, true);
-    List<WarmUpConnection> connections = new CopyOnWriteArrayList<>();
+    List<WarmUpClient> connections = new CopyOnWriteArrayList<>();
     run(node, loops, connections, delivered)
         .timeout(properties.timeout())
         .doFinally(
             signal -> {
               pass.close();
-              connections.forEach(WarmUpConnection::close);
+              connections.forEach(WarmUpClient::close);
               loops.disposeLater().subscribe();
             })
         .subscribe(
@@ -100,15 +104,22 @@ final class SelfWarmUp {
             },
             () -> {
               long millis = millisSince(started);
+              long streams = connections.stream().filter(WarmUpStream.class::isInstance).count();
               status =
                   WarmUpStatus.done(
                       Map.of(
-                          "connections", connections.size(),
-                          "deliveries", delivered.get(),
-                          "millis", millis));
+                          "connections",
+                          connections.size(),
+                          "sseStreams",
+                          streams,
+                          "deliveries",
+                          delivered.get(),
+                          "millis",
+                          millis));
               log.info(
-                  "warm-up: {} connections, {} deliveries in {} ms",
+                  "warm-up: {} connections ({} of them SSE streams), {} deliveries in {} ms",
                   connections.size(),
+                  streams,
                   delivered.get(),
                   millis);
             });
@@ -117,7 +128,7 @@ final class SelfWarmUp {
   private Mono<Void> run(
       InetSocketAddress node,
       LoopResources loops,
-      List<WarmUpConnection> connections,
+      List<WarmUpClient> connections,
       AtomicLong delivered) {
     ChannelName channel =
         ChannelName.of(
@@ -131,35 +142,50 @@ final class SelfWarmUp {
     return Flux.range(0, properties.connections())
         .flatMap(
             index -> {
-              WarmUpConnection connection =
-                  new WarmUpConnection(channel.value(), properties.publications(), delivered);
+              WarmUpClient connection = open(client, spec, index, channel, delivered);
               connections.add(connection);
-              connection.open(handshake(client, spec, index, channel));
               return connection.joined();
             },
             HANDSHAKES_IN_FLIGHT)
         .then(publish(channel))
-        .thenMany(Flux.fromIterable(connections).flatMap(WarmUpConnection::finished))
+        .thenMany(Flux.fromIterable(connections).flatMap(WarmUpClient::finished))
         .then();
   }
 
   /**
-   * The handshake of connection {@code index}: the token as a query parameter on even ones and as a
-   * header on odd ones, since clients use both.
+   * Opens connection {@code index}: every {@value #SSE_EVERY}th an SSE stream, the others WebSocket
+   * connections; the token as a query parameter on even ones and as a header on odd ones, since
+   * clients use both.
    */
-  private HttpClient.WebsocketReceiver<?> handshake(
-      HttpClient client, WebsocketClientSpec spec, int index, ChannelName channel) {
-    if (tokens == null) {
-      return client.websocket(spec).uri("/ws");
+  private WarmUpClient open(
+      HttpClient client,
+      WebsocketClientSpec spec,
+      int index,
+      ChannelName channel,
+      AtomicLong delivered) {
+    String query = "";
+    HttpClient authorized = client;
+    if (tokens != null) {
+      String token = tokens.mint(index, channel);
+      if (index % 2 == 0) {
+        query = "token=" + token;
+      } else {
+        authorized =
+            client.headers(
+                headers -> headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token));
+      }
     }
-    String token = tokens.mint(index, channel);
-    if (index % 2 == 0) {
-      return client.websocket(spec).uri("/ws?token=" + token);
+    if (index % SSE_EVERY == SSE_EVERY - 1) {
+      WarmUpStream stream = new WarmUpStream(properties.publications(), delivered);
+      String channelParameter = "channel=" + channel.value();
+      stream.open(
+          authorized.get().uri("/sse?" + (query.isEmpty() ? "" : query + "&") + channelParameter));
+      return stream;
     }
-    return client
-        .headers(headers -> headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token))
-        .websocket(spec)
-        .uri("/ws");
+    WarmUpConnection connection =
+        new WarmUpConnection(channel.value(), properties.publications(), delivered);
+    connection.open(authorized.websocket(spec).uri(query.isEmpty() ? "/ws" : "/ws?" + query));
+    return connection;
   }
 
   private Mono<Void> publish(ChannelName channel) {

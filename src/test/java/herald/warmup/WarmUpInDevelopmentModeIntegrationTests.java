@@ -30,6 +30,7 @@ class WarmUpInDevelopmentModeIntegrationTests {
     assertThat(warmUp.status().details())
         .containsEntry("state", "done")
         .containsEntry("connections", 20)
+        .containsEntry("sseStreams", 2L)
         .containsEntry("deliveries", 60L);
   }
 }

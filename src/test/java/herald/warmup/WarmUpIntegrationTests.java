@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.awaitility.Awaitility.await;
 
 import herald.registry.ChannelRegistry;
+import herald.support.RawHttp;
 import herald.support.TestTokens;
 import herald.support.TestWebSocketClient;
 import java.time.Duration;
@@ -16,10 +17,10 @@ import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTest
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
- * The warm-up with HS256 tokens (README, "Warm-up"): its connections, all from loopback, pass the
- * cap of two open connections per IP thanks to its pass; its tokens carry the issuer and audience
- * the node requires; every connection gets every publication; nothing is left behind; and once it
- * is over, loopback is limited like any other address.
+ * The warm-up with HS256 tokens (README, "Warm-up"): its connections and SSE streams, all from
+ * loopback, pass the cap of two open connections per IP thanks to its pass; its tokens carry the
+ * issuer and audience the node requires; every connection gets every publication; nothing is left
+ * behind; and once it is over, loopback is limited like any other address.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -49,6 +50,7 @@ class WarmUpIntegrationTests {
     assertThat(warmUp.status().details())
         .containsEntry("state", "done")
         .containsEntry("connections", 60)
+        .containsEntry("sseStreams", 6L)
         .containsEntry("deliveries", 420L);
     http.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
     await()
@@ -57,7 +59,7 @@ class WarmUpIntegrationTests {
   }
 
   @Test
-  void onceItIsOverLoopbackIsLimitedAgainWhateverItSends() {
+  void onceItIsOverLoopbackIsLimitedAgainWhateverItSends() throws Exception {
     await().atMost(WAIT).until(() -> warmUp.status().over());
     assertThatIllegalStateException().isThrownBy(pass::value);
 
@@ -65,6 +67,20 @@ class WarmUpIntegrationTests {
         TestWebSocketClient second = connect().awaitOpen();
         TestWebSocketClient third = connect()) {
       assertThat(third.handshakeStatus()).isEqualTo(429);
+      String stream =
+          RawHttp.get(
+              port,
+              "/sse?channel=news",
+              "Authorization: Bearer "
+                  + TestTokens.user("ann")
+                      .subscribe("news")
+                      .issuer("https://issuer.example")
+                      .audience("herald")
+                      .token()
+                  + "\r\n"
+                  + WarmUpPass.HEADER
+                  + ": a-guess\r\n");
+      assertThat(RawHttp.exchange(port, stream).status()).isEqualTo(429);
     }
   }
 

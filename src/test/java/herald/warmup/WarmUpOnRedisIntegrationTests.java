@@ -48,6 +48,7 @@ class WarmUpOnRedisIntegrationTests {
     assertThat(warmUp.status().details())
         .containsEntry("state", "done")
         .containsEntry("connections", 30)
+        .containsEntry("sseStreams", 3L)
         .containsEntry("deliveries", 150L);
     await()
         .atMost(Duration.ofSeconds(30))
