@@ -175,7 +175,7 @@ final class SelfWarmUp {
                 headers -> headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token));
       }
     }
-    if (index % SSE_EVERY == SSE_EVERY - 1) {
+    if (index % SSE_EVERY == 0) { // even: the token in the query, as browsers' EventSource sends it
       WarmUpStream stream = new WarmUpStream(properties.publications(), delivered);
       String channelParameter = "channel=" + channel.value();
       stream.open(
