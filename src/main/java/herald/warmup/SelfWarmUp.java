@@ -22,6 +22,7 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.WebsocketClientSpec;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.resources.LoopResources;
+import reactor.util.retry.Retry;
 import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
@@ -36,6 +37,7 @@ final class SelfWarmUp {
   private static final Logger log = LoggerFactory.getLogger(SelfWarmUp.class);
 
   private static final int HANDSHAKES_IN_FLIGHT = 100;
+  private static final Duration ENGINE_RETRY = Duration.ofMillis(250);
 
   /** One connection in ten is an SSE stream, as dashboards open them. */
   private static final int SSE_EVERY = 10;
@@ -85,7 +87,8 @@ final class SelfWarmUp {
     AtomicLong delivered = new AtomicLong();
     LoopResources loops = LoopResources.create("herald-warm-up", 1, true);
     List<WarmUpClient> connections = new CopyOnWriteArrayList<>();
-    run(node, loops, connections, delivered)
+    engineReady()
+        .then(run(node, loops, connections, delivered))
         .timeout(properties.timeout())
         .doFinally(
             signal -> {
@@ -123,6 +126,14 @@ final class SelfWarmUp {
                   delivered.get(),
                   millis);
             });
+  }
+
+  /**
+   * Completes once the engine answers: a node on Redis starts before it reaches Redis, and a
+   * warm-up that began without it would end at once. The warm-up's timeout bounds the wait.
+   */
+  private Mono<Void> engineReady() {
+    return engine.ping().then().retryWhen(Retry.fixedDelay(Long.MAX_VALUE, ENGINE_RETRY));
   }
 
   private Mono<Void> run(
