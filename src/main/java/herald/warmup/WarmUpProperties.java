@@ -12,8 +12,8 @@ import org.springframework.validation.annotation.Validated;
 /**
  * How a node warms itself up before readiness ({@code herald.warm-up.*}, README "Warm-up").
  *
- * @param connections WebSocket connections the node opens to itself ({@code
- *     HERALD_WARM_UP_CONNECTIONS}); 0 turns the warm-up off
+ * @param connections connections the node opens to itself, one in ten of them SSE streams and the
+ *     rest WebSocket ({@code HERALD_WARM_UP_CONNECTIONS}); 0 turns the warm-up off
  * @param publications publications fanned out to every warm-up connection
  * @param timeout the longest the warm-up may hold readiness back; past it the node is ready anyway,
  *     since a warm-up only makes a node faster and must never keep it out of service
