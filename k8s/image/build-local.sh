@@ -104,7 +104,7 @@ container=$(podman run -d "${runtime[@]}" --read-only --tmpfs /tmp:rw,exec,size=
   -e HERALD_API_KEY=smoke-test-key "$TAG")
 started=$(date +%s%N)
 ready=""
-# Bounded: 300 s (6 s on a quiet machine; minutes when other builds share the cores).
+# Bounded: 300 s (9 s on a quiet machine, the warm-up included; minutes when other builds share the cores).
 for _ in $(seq 1 600); do
   if curl -fsS "http://127.0.0.1:$management/actuator/health/readiness" 2>/dev/null | grep -q '"UP"'; then
     ready=yes
